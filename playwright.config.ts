@@ -1,0 +1,42 @@
+import { defineConfig } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const PORT = Number(process.env.E2E_PORT ?? 3107);
+export const E2E_DATA_DIR = resolve('.data-e2e');
+// Every run starts from an empty embedded database.
+if (!process.env.E2E_KEEP_DATA) rmSync(E2E_DATA_DIR, { recursive: true, force: true });
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  timeout: 60_000,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  projects: [
+    { name: 'api', testMatch: /.*\.api\.spec\.ts/ },
+    { name: 'ui', testMatch: /.*\.ui\.spec\.ts/, dependencies: ['api'] },
+  ],
+  webServer: {
+    // `npm start` builds when needed, then runs server.ts: the same path users take.
+    command: 'npm start',
+    url: `http://127.0.0.1:${PORT}/api/health`,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    env: {
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      SIGNALWATCH_DATA_DIR: E2E_DATA_DIR,
+      SIGNALWATCH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e',
+      DATABASE_URL: '',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+  },
+});
