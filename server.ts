@@ -12,6 +12,7 @@ import { closeDatabase, database } from '@/lib/config/database';
 import { acquireDataDirLock, ADMIN_TOKEN_FILE, DataDirLockedError, persistentSecret, releaseDataDirLock } from '@/lib/config/datadir';
 import { isLoopback, readBody, sendError, type FastRoute } from '@/lib/http/node';
 import { AppError } from '@/lib/http/errors';
+import { closeCollectRoutes, createCollectRoute } from '@/lib/ingest/collect';
 import { ADMIN_CLI_PATH, ADMIN_TOKEN_HEADER, type ForwardFrame } from '@/cli/forward';
 import { runCli } from '@/cli/run';
 import { timingSafeEqual } from 'node:crypto';
@@ -53,7 +54,7 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const adminToken = embedded ? persistentSecret(config.SIGNALWATCH_DATA_DIR, ADMIN_TOKEN_FILE) : undefined;
-  const fastRoutes: FastRoute[] = [adminCliRoute(adminToken)];
+  const fastRoutes: FastRoute[] = [createCollectRoute({ db: handle.db }), adminCliRoute(adminToken)];
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -83,6 +84,7 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
     (closing ??= (async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closeCollectRoutes();
       await app.close?.();
       await closeDatabase();
       if (embedded) releaseDataDirLock(config.SIGNALWATCH_DATA_DIR);

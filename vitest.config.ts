@@ -6,6 +6,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   resolve: { alias: { '@': root } },
   test: {
+    // 2 cores: PGlite is CPU-bound WASM, so more workers only thrash.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -19,8 +21,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // 2 cores: PGlite is CPU-bound WASM, so more workers only thrash.
-          maxWorkers: 2,
         },
       },
     ],

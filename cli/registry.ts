@@ -1,8 +1,10 @@
 import type { Command } from './command';
 import { basicCommands } from './commands/basics';
 import { storeCommands } from './commands/store';
+import { orderCommands } from './commands/orders';
+import { syncCommands } from './commands/sync';
 
-export const commands: Command[] = [...storeCommands, ...basicCommands];
+export const commands: Command[] = [...storeCommands, ...orderCommands, ...syncCommands, ...basicCommands];
 
 /** The command named by argv's leading words (longest match), and the arguments after them. */
 export function findCommand(argv: string[]): { command?: Command; rest: string[]; words: string[] } {

@@ -153,7 +153,7 @@ export const orders = pgTable(
     uniqueIndex('orders_store_platform_uq').on(t.storeId, t.platformId),
     index('orders_store_processed_idx').on(t.storeId, t.processedAt),
     index('orders_pending_idx').on(t.storeId).where(sql`${t.attribution} = 'pending'`),
-    index('orders_purge_idx').on(t.ingestedAt).where(sql`${t.piiPurgedAt} is null`),
+    index('orders_purge_idx').on(t.storeId, t.processedAt).where(sql`${t.piiPurgedAt} is null`),
   ],
 );
 

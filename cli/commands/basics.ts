@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { migrate } from '@/db/migrate';
-import { hashMatchKey, lintEventsBody, type HashedField } from '@/lib/identity';
+import { hashMatchKey, lintEventsBody, type HashableField } from '@/lib/identity';
 import { UsageError, type Command } from '../command';
 import { printJson } from '../io';
 
@@ -33,7 +33,7 @@ const hash: Command = {
     if (!field || value === undefined || ctx.args.length > 2) throw new UsageError('expected a field and one value');
     if (!(FIELDS as readonly string[]).includes(field)) throw new UsageError(`field must be one of ${FIELDS.join(', ')}`);
     const country = typeof ctx.values.country === 'string' ? ctx.values.country : undefined;
-    const result = hashMatchKey(field as HashedField, value, { country });
+    const result = hashMatchKey(field as HashableField, value, { country });
     if (!result.ok) {
       printJson(ctx.io, { error: { code: result.code, message: result.message } });
       return 1;

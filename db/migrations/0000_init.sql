@@ -290,7 +290,7 @@ CREATE INDEX "job_runs_started_idx" ON "job_runs" USING btree ("started_at");-->
 CREATE UNIQUE INDEX "orders_store_platform_uq" ON "orders" USING btree ("store_id","platform_id");--> statement-breakpoint
 CREATE INDEX "orders_store_processed_idx" ON "orders" USING btree ("store_id","processed_at");--> statement-breakpoint
 CREATE INDEX "orders_pending_idx" ON "orders" USING btree ("store_id") WHERE "orders"."attribution" = 'pending';--> statement-breakpoint
-CREATE INDEX "orders_purge_idx" ON "orders" USING btree ("created_at") WHERE "orders"."pii_purged_at" is null;--> statement-breakpoint
+CREATE INDEX "orders_purge_idx" ON "orders" USING btree ("store_id","processed_at") WHERE "orders"."pii_purged_at" is null;--> statement-breakpoint
 CREATE INDEX "relay_outbox_due_idx" ON "relay_outbox" USING btree ("status","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "releases_store_time_idx" ON "releases" USING btree ("store_id","released_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "releases_external_ref_uq" ON "releases" USING btree ("store_id","source","external_ref");--> statement-breakpoint

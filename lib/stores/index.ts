@@ -296,3 +296,13 @@ export async function storeIdForIngestKey(db: Db, key: string): Promise<string |
   if (!key.startsWith('sw_ingest_')) return undefined;
   return q.findStoreIdByIngestKeyHash(db, hashApiKey(key));
 }
+
+/** The store behind an `Authorization: Bearer <ingest key>` header, or a 401. */
+export async function storeForBearer(db: Db, authorization: string | null): Promise<Store> {
+  const key = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!key) throw new AppError('unauthorized', 'send the store ingest key as "Authorization: Bearer <key>"');
+  const storeId = await storeIdForIngestKey(db, key);
+  const store = storeId ? await q.getStore(db, storeId) : undefined;
+  if (!store) throw new AppError('unauthorized', 'unknown or revoked ingest key');
+  return store;
+}

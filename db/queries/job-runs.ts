@@ -1,0 +1,60 @@
+import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { jobRuns } from '../schema';
+
+export type JobRun = typeof jobRuns.$inferSelect;
+
+/** Claims one fire of a task: true for exactly one process across all that try. */
+export async function claimJobRun(db: Db, task: string, fireTime: Date, claimedBy: string): Promise<number | undefined> {
+  const [row] = await db.insert(jobRuns).values({ task, fireTime, claimedBy }).onConflictDoNothing().returning({ id: jobRuns.id });
+  return row?.id;
+}
+
+export async function finishJobRun(
+  db: Db,
+  id: number,
+  result: { status: 'ok' | 'error'; durationMs: number; counts?: Record<string, number>; error?: string },
+) {
+  await db
+    .update(jobRuns)
+    .set({ status: result.status, finishedAt: new Date(), durationMs: result.durationMs, counts: result.counts ?? null, error: result.error ?? null })
+    .where(eq(jobRuns.id, id));
+}
+
+export async function hasRunAtOrAfter(db: Db, task: string, fireTime: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ id: jobRuns.id })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.task, task), gte(jobRuns.fireTime, fireTime)))
+    .limit(1);
+  return Boolean(row);
+}
+
+export const listJobRuns = (db: Db, opts: { task?: string; limit?: number } = {}) =>
+  db
+    .select()
+    .from(jobRuns)
+    .where(opts.task ? eq(jobRuns.task, opts.task) : undefined)
+    .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
+    .limit(opts.limit ?? 50);
+
+export async function lastRunPerTask(db: Db): Promise<Map<string, JobRun>> {
+  const rows = await db
+    .selectDistinctOn([jobRuns.task])
+    .from(jobRuns)
+    .orderBy(jobRuns.task, desc(jobRuns.fireTime));
+  return new Map(rows.map((r) => [r.task, r]));
+}
+
+/** A run left 'running' by a process that died is marked failed so history tells the truth. */
+export async function failStaleRuns(db: Db, olderThan: Date) {
+  await db
+    .update(jobRuns)
+    .set({ status: 'error', error: 'abandoned: the process running it stopped', finishedAt: sql`now()` })
+    .where(and(eq(jobRuns.status, 'running'), lt(jobRuns.startedAt, olderThan)));
+}
+
+export async function pruneJobRuns(db: Db, before: Date): Promise<number> {
+  const rows = await db.delete(jobRuns).where(lt(jobRuns.startedAt, before)).returning({ id: jobRuns.id });
+  return rows.length;
+}

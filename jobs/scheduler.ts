@@ -1,0 +1,113 @@
+/**
+ * node-cron drives the clock; Postgres decides who runs. Each fire is claimed by inserting a
+ * (task, fire_time) row with a unique key, so across any number of processes a fire runs once.
+ * At start, the latest fire missed while nothing was running is caught up.
+ */
+import { hostname } from 'node:os';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Db } from '@/db/client';
+import { claimJobRun, failStaleRuns, finishJobRun, hasRunAtOrAfter } from '@/db/queries/job-runs';
+import type { JobDefinition, JobContext } from './types';
+
+export interface SchedulerOptions {
+  db: Db;
+  jobs: JobDefinition[];
+  /** Cron overrides by job name. */
+  crons?: Record<string, string>;
+  processId?: string;
+  log?: (message: string) => void;
+  /** Dependencies passed to every job (clients, base URLs, the clock). */
+  context?: Omit<JobContext, 'db' | 'now' | 'log'>;
+}
+
+export interface RunOutcome {
+  task: string;
+  fireTime: Date;
+  status: 'ok' | 'error' | 'skipped';
+  counts?: Record<string, number>;
+  error?: string;
+  durationMs?: number;
+}
+
+const MINUTE = 60_000;
+
+export function cronFor(job: JobDefinition, crons: Record<string, string> = {}): string {
+  const expr = crons[job.name] ?? job.cron;
+  if (!cron.validate(expr)) throw new Error(`invalid cron expression for job ${job.name}: "${expr}"`);
+  return expr;
+}
+
+/** The most recent minute at or before `now` that the expression matches, within `horizonMs`. */
+export function previousFire(expression: string, now: Date, horizonMs = 8 * 24 * 60 * MINUTE): Date | undefined {
+  const probe = cron.createTask(expression, () => {}, { timezone: 'Etc/UTC' });
+  try {
+    let t = Math.floor(now.getTime() / MINUTE) * MINUTE;
+    for (const stop = now.getTime() - horizonMs; t >= stop; t -= MINUTE) if (probe.match(new Date(t))) return new Date(t);
+    return undefined;
+  } finally {
+    void probe.destroy();
+  }
+}
+
+/** Claims and runs one fire; a fire another process claimed is skipped. */
+export async function runFire(opts: SchedulerOptions, job: JobDefinition, fireTime: Date): Promise<RunOutcome> {
+  const claimedBy = opts.processId ?? `${hostname()}:${process.pid}`;
+  const runId = await claimJobRun(opts.db, job.name, fireTime, claimedBy);
+  if (runId === undefined) return { task: job.name, fireTime, status: 'skipped' };
+  const started = Date.now();
+  const log = opts.log ?? (() => {});
+  try {
+    const counts = (await job.run({ ...opts.context, db: opts.db, now: fireTime, log: (m) => log(`[${job.name}] ${m}`) })) ?? {};
+    const durationMs = Date.now() - started;
+    await finishJobRun(opts.db, runId, { status: 'ok', durationMs, counts });
+    return { task: job.name, fireTime, status: 'ok', counts, durationMs };
+  } catch (err) {
+    const durationMs = Date.now() - started;
+    const error = (err as Error)?.message ?? String(err);
+    log(`[${job.name}] failed: ${error}`);
+    await finishJobRun(opts.db, runId, { status: 'error', durationMs, error }).catch(() => {});
+    return { task: job.name, fireTime, status: 'error', error, durationMs };
+  }
+}
+
+export function createScheduler(opts: SchedulerOptions) {
+  const tasks: ScheduledTask[] = [];
+  const running = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>) => {
+    running.add(p);
+    void p.finally(() => running.delete(p));
+    return p;
+  };
+
+  return {
+    /** Runs the latest missed fire of each catch-up job, then starts the cron tasks. */
+    async start(now = new Date()): Promise<RunOutcome[]> {
+      await failStaleRuns(opts.db, new Date(now.getTime() - 6 * 60 * MINUTE));
+      const caughtUp: RunOutcome[] = [];
+      for (const job of opts.jobs) {
+        const expression = cronFor(job, opts.crons);
+        tasks.push(
+          cron.schedule(expression, (ctx) => void track(runFire(opts, job, truncateToMinute(ctx.date ?? new Date()))), {
+            timezone: 'Etc/UTC',
+            name: job.name,
+            noOverlap: true,
+          }),
+        );
+        if (job.catchUp === false) continue;
+        const missed = previousFire(expression, now);
+        if (missed && !(await hasRunAtOrAfter(opts.db, job.name, missed))) {
+          opts.log?.(`catching up ${job.name} (missed ${missed.toISOString()})`);
+          caughtUp.push(await track(runFire(opts, job, missed)));
+        }
+      }
+      return caughtUp;
+    },
+    async stop() {
+      for (const t of tasks) await t.stop();
+      tasks.length = 0;
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+const truncateToMinute = (d: Date) => new Date(Math.floor(d.getTime() / MINUTE) * MINUTE);
