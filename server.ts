@@ -15,6 +15,7 @@ import { AppError } from '@/lib/http/errors';
 import { closeCollectRoutes, createCollectRoute } from '@/lib/ingest/collect';
 import { ADMIN_CLI_PATH, ADMIN_TOKEN_HEADER, type ForwardFrame } from '@/cli/forward';
 import { runCli } from '@/cli/run';
+import { startScheduler } from '@/jobs/worker';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface StartedServer {
@@ -76,12 +77,17 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
   const actualPort = (server.address() as { port: number }).port;
   if (embedded) acquireDataDirLock(config.SIGNALWATCH_DATA_DIR, { role: 'server', port: actualPort });
 
+  // The embedded database has one process: it runs the jobs. On Postgres, replicas may leave them to workers.
+  const scheduler = config.SIGNALWATCH_SCHEDULER === 'on' ? startScheduler(handle.db, { log: opts.quiet ? () => {} : undefined }) : undefined;
+  void scheduler?.start().catch((err) => console.error('[scheduler] failed to start:', err));
+
   const url = `http://localhost:${actualPort}`;
   if (!opts.quiet) console.log(`Signalwatch ready on ${url} (database: ${handle.kind}${opts.dev ? ', dev' : ''})`);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closeCollectRoutes();

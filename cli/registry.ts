@@ -3,8 +3,17 @@ import { basicCommands } from './commands/basics';
 import { storeCommands } from './commands/store';
 import { orderCommands } from './commands/orders';
 import { syncCommands } from './commands/sync';
+import { jobCommands } from './commands/jobs';
+import { reconcile } from './commands/reconcile';
 
-export const commands: Command[] = [...storeCommands, ...orderCommands, ...syncCommands, ...basicCommands];
+export const commands: Command[] = [
+  ...storeCommands,
+  ...orderCommands,
+  ...syncCommands,
+  reconcile,
+  ...jobCommands,
+  ...basicCommands,
+];
 
 /** The command named by argv's leading words (longest match), and the arguments after them. */
 export function findCommand(argv: string[]): { command?: Command; rest: string[]; words: string[] } {

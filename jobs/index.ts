@@ -1,0 +1,21 @@
+/** Every scheduled job, in one list: the scheduler, the worker and `signalwatch jobs` read it. */
+import { ordersSync } from './orders-sync';
+import { retentionPurge } from './retention-purge';
+import { dailySnapshot, weeklyReconciliation } from './snapshots';
+import type { JobDefinition } from './types';
+
+export const JOBS: JobDefinition[] = [weeklyReconciliation, dailySnapshot, ordersSync, retentionPurge];
+
+export function findJob(name: string): JobDefinition | undefined {
+  return JOBS.find((j) => j.name === name);
+}
+
+/** SIGNALWATCH_CRON_<JOB_NAME> (e.g. SIGNALWATCH_CRON_ORDERS_SYNC='0,30 * * * *') overrides a job's cron. */
+export function cronOverrides(source: Record<string, string | undefined> = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const job of JOBS) {
+    const value = source[`SIGNALWATCH_CRON_${job.name.toUpperCase().replace(/-/g, '_')}`];
+    if (value?.trim()) out[job.name] = value.trim();
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DbHandle } from '@/db/client';
+import { listJobRuns } from '@/db/queries/job-runs';
+import { createScheduler, previousFire, runFire } from '@/jobs/scheduler';
+import type { JobDefinition } from '@/jobs/types';
+import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
+
+function countingJob(name: string, cron = '0 6 * * 4'): JobDefinition & { calls: Date[] } {
+  const calls: Date[] = [];
+  return {
+    name,
+    cron,
+    description: 'test job',
+    calls,
+    async run({ now }) {
+      calls.push(now);
+      await new Promise((r) => setTimeout(r, 20));
+      return { n: calls.length };
+    },
+  };
+}
+
+describe('previousFire', () => {
+  it('finds the latest matching minute in UTC', () => {
+    // 2026-11-22 is a Sunday; the previous Thursday 06:00 UTC is 2026-11-19.
+    expect(previousFire('0 6 * * 4', new Date('2026-11-22T10:00:00Z'))?.toISOString()).toBe('2026-11-19T06:00:00.000Z');
+    expect(previousFire('15 */6 * * *', new Date('2026-11-22T10:00:30Z'))?.toISOString()).toBe('2026-11-22T06:15:00.000Z');
+    expect(previousFire('0 6 * * 4', new Date('2026-11-19T06:00:00Z'))?.toISOString()).toBe('2026-11-19T06:00:00.000Z');
+  });
+});
+
+describe.each(testTargets())('scheduler on %s', (target) => {
+  let t: TestDatabase;
+  let second: DbHandle;
+  beforeAll(async () => {
+    t = await createTestDatabase(target);
+    // A second connection pool plays the second process (PGlite has one connection: same handle).
+    second = t.url ? await openDatabase({ url: t.url }, { max: 4 }) : t;
+  });
+  afterAll(async () => {
+    if (second !== t) await second.close();
+    await t.cleanup();
+  });
+
+  it('runs each fire exactly once across two processes racing for it', async () => {
+    const job = countingJob('race');
+    const fire = new Date('2026-11-19T06:00:00Z');
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => runFire({ db: (i % 2 ? second : t).db, jobs: [job], processId: `p${i % 2}` }, job, fire)),
+    );
+    expect(outcomes.filter((o) => o.status === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'skipped')).toHaveLength(5);
+    expect(job.calls).toHaveLength(1);
+    const runs = await listJobRuns(t.db, { task: 'race' });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'ok', counts: { n: 1 } });
+    expect(runs[0]!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('catches up a fire missed while down, once, and records failures', async () => {
+    const ok = countingJob('weekly-test');
+    const failing: JobDefinition = { name: 'failing-test', cron: '0 6 * * 4', description: 'x', run: async () => { throw new Error('boom'); } };
+    const housekeeping = { ...countingJob('frequent-test', '* * * * *'), catchUp: false };
+    const now = new Date('2026-11-22T10:00:00Z');
+    const a = createScheduler({ db: t.db, jobs: [ok, failing, housekeeping] });
+    const b = createScheduler({ db: second.db, jobs: [ok, failing, housekeeping] });
+    const [ra, rb] = await Promise.all([a.start(now), b.start(now)]);
+    await Promise.all([a.stop(), b.stop()]);
+    const ran = [...ra, ...rb].filter((o) => o.status !== 'skipped');
+    expect(ran.map((o) => o.task).sort()).toEqual(['failing-test', 'weekly-test']);
+    expect(ok.calls.map((d) => d.toISOString())).toEqual(['2026-11-19T06:00:00.000Z']);
+    expect(housekeeping.calls).toHaveLength(0);
+    const [failed] = await listJobRuns(t.db, { task: 'failing-test' });
+    expect(failed).toMatchObject({ status: 'error', error: 'boom' });
+    // Started again later the same week: nothing left to catch up.
+    const c = createScheduler({ db: t.db, jobs: [ok] });
+    expect(await c.start(new Date('2026-11-23T10:00:00Z'))).toEqual([]);
+    await c.stop();
+    expect(ok.calls).toHaveLength(1);
+  });
+});
