@@ -1,11 +1,8 @@
 import { defineConfig } from '@playwright/test';
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const PORT = Number(process.env.E2E_PORT ?? 3107);
 export const E2E_DATA_DIR = resolve('.data-e2e');
-// Every run starts from an empty embedded database.
-if (!process.env.E2E_KEEP_DATA) rmSync(E2E_DATA_DIR, { recursive: true, force: true });
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -24,8 +21,9 @@ export default defineConfig({
     { name: 'ui', testMatch: /.*\.ui\.spec\.ts/, dependencies: ['api'] },
   ],
   webServer: {
-    // `npm start` builds when needed, then runs server.ts: the same path users take.
-    command: 'npm start',
+    // Every run starts from an empty embedded database; `npm start` builds when needed, then runs
+    // server.ts: the same path users take. (Not in this file's top level: workers load it too.)
+    command: `node -e "require('fs').rmSync(process.argv[1], { recursive: true, force: true })" ${E2E_DATA_DIR} && npm start`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,

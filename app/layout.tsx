@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import './globals.css';
+import { Providers } from './providers';
 
 export const metadata: Metadata = {
   title: 'Signalwatch',
@@ -17,7 +18,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </a>
           <span className="tagline">TikTok conversion tracking health</span>
         </header>
-        <main className="page">{children}</main>
+        <main className="page">
+          <Providers>{children}</Providers>
+        </main>
       </body>
     </html>
   );
