@@ -168,7 +168,10 @@ export class BatchWriter<T> {
 
   /** Writes batches of at most maxBatch rows until the queue is empty; the first failure stops it. */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (let first = true; this.queue.length > 0; first = false) {
+      // Let pending I/O run between back-to-back batches: an embedded database (PGlite) does
+      // its work on this thread, and requests must not wait behind a whole backlog.
+      if (!first) await new Promise((r) => setImmediate(r));
       const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.inFlight = batch.length;

@@ -18,7 +18,9 @@ import { startCollectServer, type CollectServer } from './collect-server';
 process.env.SIGNALWATCH_SECRET ??= 'test-secret-test-secret-test-secret-0123';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Playwright's default headless UA says HeadlessChrome, which /api/collect ignores as a bot.
+// Headless Chromium's UA says HeadlessChrome, which /api/collect ignores as a bot. Playwright's
+// `userAgent` context option does not reach a beacon sent while the page unloads (Chromium sends
+// it from the browser process), so the browser is launched with --user-agent instead.
 const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 
 /** TikTok's base code: the queuing stub, and ttq.load adding the library's script tag. */
@@ -99,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))('signalwatch.js in Chromium', () => {
       '/checkouts/thank_you': thankYouPage(sw.url, publicKey),
       '/checkouts/thank_you_consent': thankYouPage(sw.url, publicKey, `window.dataLayer = [['consent', 'default', { ad_storage: 'granted' }]];`),
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', `--user-agent=${DESKTOP_CHROME}`] });
   });
 
   afterAll(async () => {
@@ -109,23 +111,23 @@ describe.skipIf(!existsSync(CHROMIUM))('signalwatch.js in Chromium', () => {
     await t?.cleanup();
   });
 
-  async function rowFor(beaconIdSince: Set<number>, timeoutMs = 10_000): Promise<BrowserEvent> {
+  async function rowFor(known: Set<number>, timeoutMs = 10_000): Promise<BrowserEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await sw.route.flush();
-      const fresh = (await listBrowserEvents(t.db, { storeId })).filter((r) => !beaconIdSince.has(r.id));
+      const fresh = (await listBrowserEvents(t.db, { storeId })).filter((r) => !known.has(r.id));
       if (fresh.length) {
         expect(fresh).toHaveLength(1);
         return fresh[0]!;
       }
-      if (Date.now() > deadline) throw new Error('no beacon arrived');
+      if (Date.now() > deadline) throw new Error(`no beacon arrived: ${JSON.stringify(sw.route.stats())}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  async function visit(path: string, tiktok: (route: Route) => Promise<void>, userAgent = DESKTOP_CHROME) {
+  async function visit(path: string, tiktok: (route: Route) => Promise<void>, from = browser) {
     const before = new Set((await listBrowserEvents(t.db, { storeId })).map((r) => r.id));
-    const context = await browser.newContext({ userAgent });
+    const context = await from.newContext();
     const page: Page = await context.newPage();
     await page.route('https://analytics.tiktok.com/**', tiktok);
     await page.goto(`${shop.url}${path}?ttclid=E.C.P.test123&key=secret-order-key`);
@@ -188,19 +190,21 @@ describe.skipIf(!existsSync(CHROMIUM))('signalwatch.js in Chromium', () => {
     });
   });
 
-  it("Playwright's default HeadlessChrome user agent is ignored as a bot", async () => {
-    const context0 = await browser.newContext();
-    const ua = await (await context0.newPage()).evaluate(() => navigator.userAgent);
-    await context0.close();
-    expect(ua).toMatch(/HeadlessChrome/);
-    const bots = sw.route.stats().bots;
-    const { page, context, before } = await visit('/checkouts/thank_you', (route) => route.abort('blockedbyclient'), ua);
-    await page.click('#continue');
-    await page.waitForURL('**/continue-shopping');
-    await context.close();
-    for (let i = 0; i < 100 && sw.route.stats().bots === bots; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(sw.route.stats().bots).toBe(bots + 1); // answered 204
-    await sw.route.flush();
-    expect((await listBrowserEvents(t.db, { storeId })).filter((r) => !before.has(r.id))).toHaveLength(0);
+  it('a headless browser (HeadlessChrome user agent) is ignored as a bot', async () => {
+    const headless = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const bots = sw.route.stats().bots;
+      const { page, context, before } = await visit('/checkouts/thank_you', (route) => route.abort('blockedbyclient'), headless);
+      expect(await page.evaluate(() => navigator.userAgent)).toMatch(/HeadlessChrome/);
+      await page.click('#continue');
+      await page.waitForURL('**/continue-shopping');
+      await context.close();
+      for (let i = 0; i < 100 && sw.route.stats().bots === bots; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(sw.route.stats().bots).toBe(bots + 1); // answered 204
+      await sw.route.flush();
+      expect((await listBrowserEvents(t.db, { storeId })).filter((r) => !before.has(r.id))).toHaveLength(0);
+    } finally {
+      await headless.close();
+    }
   });
 });
