@@ -2,9 +2,10 @@
 import { ordersSync } from './orders-sync';
 import { retentionPurge } from './retention-purge';
 import { dailySnapshot, weeklyReconciliation } from './snapshots';
+import { tiktokSync } from './tiktok-sync';
 import type { JobDefinition } from './types';
 
-export const JOBS: JobDefinition[] = [weeklyReconciliation, dailySnapshot, ordersSync, retentionPurge];
+export const JOBS: JobDefinition[] = [weeklyReconciliation, dailySnapshot, ordersSync, tiktokSync, retentionPurge];
 
 export function findJob(name: string): JobDefinition | undefined {
   return JOBS.find((j) => j.name === name);

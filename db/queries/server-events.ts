@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { serverEvents } from '../schema';
 
@@ -15,6 +15,7 @@ export async function insertServerEvents(db: Db, rows: NewServerEventRow[]): Pro
   return out;
 }
 
+/** Newest first, like the browser leg's list. */
 export const listServerEvents = (db: Db, q: { storeId: string; from?: Date; to?: Date; limit?: number }) =>
   db
     .select()
@@ -26,7 +27,7 @@ export const listServerEvents = (db: Db, q: { storeId: string; from?: Date; to?:
         q.to ? lt(serverEvents.receivedAt, q.to) : undefined,
       ),
     )
-    .orderBy(asc(serverEvents.receivedAt), asc(serverEvents.id))
+    .orderBy(desc(serverEvents.receivedAt), desc(serverEvents.id))
     .limit(q.limit ?? 10_000);
 
 /** Applies the outcome of an outbox delivery to the events it carried. */
