@@ -12,16 +12,22 @@ import { AppError } from '@/lib/http/errors';
 
 export type HealthStatus = 'healthy' | 'warning' | 'critical' | 'no_data';
 
-/** At-a-glance thresholds: coverage of either leg, dedup of orders on both, and |reported gap|. */
+/**
+ * At-a-glance thresholds: coverage of either leg and of the browser leg alone (ad blockers keep
+ * a healthy pixel near 70–80%), dedup of orders on both legs, and |reported gap|.
+ */
 const THRESHOLDS = {
-  critical: { eitherCoverage: 0.85, dedupRate: 0.8, gap: 0.25 },
-  warning: { eitherCoverage: 0.95, dedupRate: 0.9, gap: 0.1 },
+  critical: { eitherCoverage: 0.85, browserCoverage: 0.4, dedupRate: 0.8, gap: 0.25 },
+  warning: { eitherCoverage: 0.95, browserCoverage: 0.6, dedupRate: 0.9, gap: 0.1 },
 };
 
-export function healthStatus(r: Pick<HealthReport, 'orders' | 'eitherCoverage' | 'dedupRate' | 'reportedGap'> | null): HealthStatus {
+export function healthStatus(
+  r: Pick<HealthReport, 'orders' | 'eitherCoverage' | 'browserCoverage' | 'dedupRate' | 'reportedGap'> | null,
+): HealthStatus {
   if (!r || r.orders === 0) return 'no_data';
   const breaches = (t: typeof THRESHOLDS.warning) =>
     (r.eitherCoverage !== null && r.eitherCoverage < t.eitherCoverage) ||
+    (r.browserCoverage !== null && r.browserCoverage < t.browserCoverage) ||
     (r.dedupRate !== null && r.dedupRate < t.dedupRate) ||
     (r.reportedGap !== null && Math.abs(r.reportedGap) > t.gap);
   if (breaches(THRESHOLDS.critical)) return 'critical';
