@@ -26,13 +26,19 @@ export interface DbHandle {
   /** A dedicated connection (postgres.js reserves one; PGlite has only one). */
   connection(): Promise<RawConnection>;
   close(): Promise<void>;
+  /** PGlite only: the data dir as a tarball (test templates). */
+  dump?: () => Promise<Blob | File>;
 }
 
-export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
+export type DatabaseTarget =
+  | { url: string }
+  | { dataDir: string }
+  /** In memory; `template` is a PGlite data-dir dump to start from (skips initdb). */
+  | { memory: true; template?: Blob };
 
 export async function openDatabase(target: DatabaseTarget, opts: { max?: number } = {}): Promise<DbHandle> {
   if ('url' in target) return openPostgres(target.url, opts.max ?? 10);
-  const client = 'memory' in target ? new PGlite() : new PGlite(target.dataDir);
+  const client = 'memory' in target ? new PGlite(target.template ? { loadDataDir: target.template } : {}) : new PGlite(target.dataDir);
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
@@ -46,6 +52,7 @@ export async function openDatabase(target: DatabaseTarget, opts: { max?: number 
       };
     },
     close: () => client.close(),
+    dump: () => client.dumpDataDir('none'),
   };
 }
 
