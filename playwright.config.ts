@@ -1,8 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { resolve } from 'node:path';
-
-const PORT = Number(process.env.E2E_PORT ?? 3107);
-export const E2E_DATA_DIR = resolve('.data-e2e');
+import { E2E_DATA_DIR, E2E_PORT as PORT, E2E_SECRET } from './test/e2e/env';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -23,7 +20,8 @@ export default defineConfig({
   webServer: {
     // Every run starts from an empty embedded database; `npm start` builds when needed, then runs
     // server.ts: the same path users take. (Not in this file's top level: workers load it too.)
-    command: `node -e "require('fs').rmSync(process.argv[1], { recursive: true, force: true })" ${E2E_DATA_DIR} && npm start`,
+    // A small simulated world is seeded first (test/e2e/seed.ts) so the dashboard has data.
+    command: `node -e "require('fs').rmSync(process.argv[1], { recursive: true, force: true })" ${E2E_DATA_DIR} && npx tsx test/e2e/seed.ts ${E2E_DATA_DIR} && npm start`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
@@ -32,7 +30,7 @@ export default defineConfig({
       PORT: String(PORT),
       HOST: '127.0.0.1',
       SIGNALWATCH_DATA_DIR: E2E_DATA_DIR,
-      SIGNALWATCH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e',
+      SIGNALWATCH_SECRET: E2E_SECRET,
       DATABASE_URL: '',
       NEXT_TELEMETRY_DISABLED: '1',
     },

@@ -35,7 +35,7 @@ export function BridgeChart({ bridge, provisional }: { bridge: BridgeStep[]; pro
     <ResponsiveContainer width="100%" height={280}>
       <BarChart data={data} margin={{ top: 24, right: 16, left: 8, bottom: 4 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="label" tick={{ fontSize: 12 }} interval={0} />
+        <XAxis dataKey="label" tick={{ fontSize: 11 }} interval={0} />
         <YAxis tick={{ fontSize: 12 }} />
         <Tooltip formatter={(_v, _n, item) => [(item.payload as { text: string }).text, 'orders']} />
         <Bar dataKey="range" isAnimationActive={false} fillOpacity={provisional ? 0.45 : 1}>
@@ -63,6 +63,10 @@ export function TrendChart({ weeks, releases }: Pick<StoreDashboard, 'weeks' | '
   const markers = releases
     .map((r) => ({ r, week: weeks.find((w) => r.releasedAt.slice(0, 10) >= w.from && r.releasedAt.slice(0, 10) <= w.to) }))
     .filter((m): m is { r: (typeof releases)[number]; week: (typeof weeks)[number] } => Boolean(m.week));
+  // Quarter-point ticks from the lowest value (a negative gap means double counting) to 100%.
+  const values = data.flatMap((d) => [d['Browser leg'], d['Server leg'], d['Either leg'], d['Dedup rate'], d['Reported gap']]);
+  const lowest = Math.min(0, Math.floor(Math.min(...values.map((v) => v ?? 0)) * 4) / 4);
+  const ticks = Array.from({ length: Math.round((1 - lowest) * 4) + 1 }, (_, i) => lowest + i / 4);
   const dot = (color: string) => (props: { cx?: number; cy?: number; payload?: { provisional: boolean }; index?: number }) => (
     <circle key={props.index} cx={props.cx} cy={props.cy} r={3.5} stroke={color} strokeWidth={1.5} fill={props.payload?.provisional ? '#fff' : color} />
   );
@@ -71,17 +75,17 @@ export function TrendChart({ weeks, releases }: Pick<StoreDashboard, 'weeks' | '
       <LineChart data={data} margin={{ top: 28, right: 16, left: 8, bottom: 4 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="week" tick={{ fontSize: 12 }} />
-        <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={{ fontSize: 12 }} domain={[(min: number) => Math.min(0, min), 1]} />
+        <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={{ fontSize: 12 }} domain={[lowest, 1]} ticks={ticks} />
         <Tooltip formatter={(v) => pct(typeof v === 'number' ? v : null)} labelFormatter={(l, p) => `Week of ${l}${p?.[0]?.payload?.provisional ? ' (provisional)' : ''}`} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {markers.map(({ r, week }) => (
-          <ReferenceLine key={r.id} x={shortDay(week.from)} stroke="#111827" strokeDasharray="4 4" label={{ value: `▲ ${r.name}`, position: 'top', fontSize: 11, fill: '#111827' }} />
+          <ReferenceLine key={r.id} x={shortDay(week.from)} stroke="#111827" strokeDasharray="4 4" label={{ value: `▲ ${r.name.length > 32 ? `${r.name.slice(0, 31)}…` : r.name}`, position: 'insideTopLeft', fontSize: 11, fill: '#111827' }} />
         ))}
-        <Line type="monotone" dataKey="Browser leg" stroke={COLORS.browser} dot={dot(COLORS.browser)} isAnimationActive={false} />
-        <Line type="monotone" dataKey="Server leg" stroke={COLORS.server} dot={dot(COLORS.server)} isAnimationActive={false} />
-        <Line type="monotone" dataKey="Either leg" stroke={COLORS.either} strokeWidth={2} dot={dot(COLORS.either)} isAnimationActive={false} />
-        <Line type="monotone" dataKey="Dedup rate" stroke={COLORS.dedup} dot={dot(COLORS.dedup)} isAnimationActive={false} />
-        <Line type="monotone" dataKey="Reported gap" stroke={COLORS.gap} strokeDasharray="5 3" dot={dot(COLORS.gap)} isAnimationActive={false} />
+        <Line type="linear" dataKey="Browser leg" stroke={COLORS.browser} dot={dot(COLORS.browser)} isAnimationActive={false} />
+        <Line type="linear" dataKey="Server leg" stroke={COLORS.server} dot={dot(COLORS.server)} isAnimationActive={false} />
+        <Line type="linear" dataKey="Either leg" stroke={COLORS.either} strokeWidth={2} dot={dot(COLORS.either)} isAnimationActive={false} />
+        <Line type="linear" dataKey="Dedup rate" stroke={COLORS.dedup} dot={dot(COLORS.dedup)} isAnimationActive={false} />
+        <Line type="linear" dataKey="Reported gap" stroke={COLORS.gap} strokeDasharray="5 3" dot={dot(COLORS.gap)} isAnimationActive={false} />
       </LineChart>
     </ResponsiveContainer>
   );
