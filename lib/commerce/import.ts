@@ -49,13 +49,13 @@ export async function importOrdersCsv(
     throw new AppError('bad_request', `cannot read ${path}: ${(err as Error).message}`);
   }
   const input = createReadStream(path);
+  let missing: string[] = [];
   const parser = input.pipe(
     parse({
+      // Throwing here would escape the stream as an uncaught error: note it, check below.
       columns: (header: string[]) => {
         const cols = header.map((h) => h.trim().toLowerCase());
-        const missing = REQUIRED_ORDER_COLUMNS.filter((c) => !cols.includes(c));
-        if (missing.length)
-          throw new AppError('validation_failed', `${path}: missing required column(s) ${missing.join(', ')}; columns: ${GENERIC_ORDER_COLUMNS.join(', ')}`);
+        missing = REQUIRED_ORDER_COLUMNS.filter((c) => !cols.includes(c));
         return cols;
       },
       skip_empty_lines: true,
@@ -64,6 +64,8 @@ export async function importOrdersCsv(
       relax_column_count: false,
     }),
   );
+  const missingColumns = () =>
+    new AppError('validation_failed', `${path}: missing required column(s) ${missing.join(', ')}; columns: ${GENERIC_ORDER_COLUMNS.join(', ')}`);
   const total: ImportResult = { received: 0, accepted: 0, inserted: 0, updated: 0, unchanged: 0, droppedKeys: 0, rejected: [] };
   let batch: unknown[] = [];
   let batchStart = 1;
@@ -85,12 +87,15 @@ export async function importOrdersCsv(
     // One transaction: a file that turns out malformed half-way imports nothing.
     await db.transaction(async (tx) => {
       for await (const record of parser) {
+        if (missing.length) throw missingColumns();
         batch.push(record);
         if (batch.length >= CSV_BATCH) await flush(tx);
       }
+      if (missing.length) throw missingColumns();
       await flush(tx);
     });
   } catch (err) {
+    input.destroy();
     if (err instanceof AppError) throw err;
     throw new AppError('validation_failed', `${path}: ${(err as Error).message}; nothing was imported`);
   }
