@@ -2,6 +2,7 @@
  * computeHealth: DESIGN.md §4 for one store and one window, from three set-based queries
  * (lib/health/queries.ts) run in one read-only snapshot. Definitions: docs/metrics.md.
  */
+import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import {
   DAYS_TO_CONVERSION_BUCKETS,
@@ -13,9 +14,25 @@ import {
   type LostBrowserCause,
   type MatchKey,
 } from './definitions';
-import { dailyCounts, eventAggregates, orderAggregates, type CountRow, type DailyCountRow, type EventAggregateRow, type OrderAggregateRow } from './queries';
+import {
+  COUNT_COLUMNS,
+  dailyCounts,
+  eventAggregates,
+  orderAggregates,
+  type CountRow,
+  type DailyCountRow,
+  type EventAggregateRow,
+  type OrderAggregateRow,
+} from './queries';
 import type { BridgeStep, HealthReport, HealthSegments, NormalizationSummary, Rate, ReportedDetail, SegmentRow } from './types';
 import { isSettled, settlesAt, windowBounds } from './windows';
+
+/**
+ * work_mem for computeHealth's own transaction. At 1M orders a week, each of the two per-order
+ * sorts and hash joins needs ~100 MB to stay in memory; below that they spill to disk and run
+ * ~1.5× slower. Local to the transaction (SET LOCAL), so nothing else on the server is affected.
+ */
+export const HEALTH_WORK_MEM = '128MB';
 
 export interface HealthQuery {
   storeId: string;
@@ -29,17 +46,14 @@ export interface HealthQuery {
 
 export const rate = (n: number, d: number): Rate => (d > 0 ? n / d : null);
 
-const EMPTY_COUNTS: CountRow = {
-  orders: 0, attributable: 0, browser: 0, server: 0, either: 0, both: 0, both_same_id: 0, deduplicated: 0,
-  double_counts: 0, dc_event_id_missing: 0, dc_event_id_mismatch: 0, dc_event_name_mismatch: 0, dc_outside_48h: 0,
-  with_beacon: 0, lost_browser: 0, lost_server: 0, server_failed_only: 0, cause_consent_denied: 0, cause_ad_blocker: 0,
-  cause_slow_page: 0, cause_no_confirmation_view: 0, cause_pixel_not_fired: 0, weak_click_id_stripped: 0,
-  weak_cookie_truncated: 0, key_email: 0, key_phone: 0, key_external_id: 0, key_ttclid: 0, key_ttp: 0, key_ip: 0,
-  key_user_agent: 0, attributable_server: 0, attributable_server_ttclid: 0,
+const EMPTY_TOTAL: OrderAggregateRow = {
+  ...(Object.fromEntries(COUNT_COLUMNS.map((k) => [k, 0])) as CountRow),
+  dim: 'total',
+  seg: null,
 };
 
 /** Labels, not counts: never coerced. */
-const TEXT_COLUMNS = new Set(['dim', 'seg', 'by_code']);
+const TEXT_COLUMNS = new Set(['dim', 'seg', 'norm_by_code']);
 
 /** Both drivers return int4 counts as numbers; this guards against one handing back strings. */
 function ints<T extends object>(row: T): T {
@@ -116,16 +130,16 @@ function reportedDetail(days: DailyCountRow[]): { reported: number | null; detai
   };
 }
 
-function normalization(ev: EventAggregateRow): NormalizationSummary & { byCodeMap: Record<string, number> } {
-  const byCodeMap = JSON.parse(ev.by_code || '{}') as Record<string, number>;
+function normalization(t: EventAggregateRow): NormalizationSummary & { byCodeMap: Record<string, number> } {
+  const byCodeMap = JSON.parse(t.norm_by_code || '{}') as Record<string, number>;
   const byCode = Object.entries(byCodeMap)
-    .map(([code, events]) => ({ code, severity: lintSeverity(code), events: Number(events), rate: rate(Number(events), ev.events) }))
+    .map(([code, events]) => ({ code, severity: lintSeverity(code), events: Number(events), rate: rate(Number(events), t.norm_events) }))
     .sort((a, b) => b.events - a.events || a.code.localeCompare(b.code));
   return {
-    events: ev.events,
-    eventsWithError: ev.events_with_error,
-    eventsWithCode: ev.events_with_code,
-    errorRate: rate(ev.events_with_error, ev.events),
+    events: t.norm_events,
+    eventsWithError: t.norm_events_with_error,
+    eventsWithCode: t.norm_events_with_code,
+    errorRate: rate(t.norm_events_with_error, t.norm_events),
     byCode,
     byCodeMap: Object.fromEntries(byCode.map((c) => [c.code, c.events])),
   };
@@ -176,6 +190,10 @@ export async function computeHealth(db: Db, q: HealthQuery): Promise<HealthRepor
   // One consistent snapshot of the data (a savepoint when the caller is already in a transaction).
   const { aggregates, events, days } = await db.transaction(
     async (tx) => {
+      // Reporting queries over ~1M rows: sort and hash in memory rather than spill to disk, and skip
+      // JIT compilation (seconds of overhead for one-off statements). Local to this transaction
+      // (to the caller's, when computeHealth runs inside one, e.g. snapshotHealth).
+      await tx.execute(sql`select set_config('work_mem', ${HEALTH_WORK_MEM}, true), set_config('jit', 'off', true)`);
       const aggregates = (await orderAggregates(tx, params)).map(ints);
       const events = ints(await eventAggregates(tx, params));
       const days = await dailyCounts(tx, params);
@@ -184,7 +202,7 @@ export async function computeHealth(db: Db, q: HealthQuery): Promise<HealthRepor
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
 
-  const c = aggregates.find((r) => r.dim === 'total') ?? { ...EMPTY_COUNTS, dim: 'total' as const, seg: null };
+  const c = aggregates.find((r) => r.dim === 'total') ?? EMPTY_TOTAL;
   const { reported, detail } = reportedDetail(days);
   const expected = c.either + c.double_counts;
   const comparable = reported !== null && detail.complete;
@@ -263,8 +281,8 @@ export async function computeHealth(db: Db, q: HealthQuery): Promise<HealthRepor
       lostServer: c.lost_server,
       withBeacon: c.with_beacon,
       serverRejectedOnly: c.server_failed_only,
-      serverEvents: events.events,
-      testServerEvents: events.test_events,
+      serverEvents: events.norm_events,
+      testServerEvents: events.norm_test_events,
       unlinkedServerEvents: events.unlinked_server,
       unlinkedBrowserEvents: events.unlinked_browser,
     },

@@ -1,10 +1,21 @@
 /**
- * The set-based SQL behind computeHealth: three aggregate statements, no per-order work in Node.
+ * The set-based SQL behind computeHealth: three aggregate statements, no per-order work in Node:
+ * orderAggregates (everything per order), eventAggregates (normalization and unlinked events,
+ * per event), dailyCounts (TikTok's counts).
  * Every rule here is written down in docs/metrics.md; change both together.
  *
- * Index use: orders are found by (store_id, processed_at) [orders_store_processed_idx]; beacons and
- * server events of those orders by (store_id, order_id) [browser_events_store_order_idx,
- * server_events_store_order_idx]; unlinked events by (store_id, received_at / event_time).
+ * Shape of the main statement (orderAggregates):
+ *   o    in-scope orders of the window            orders_store_processed_idx (store_id, processed_at)
+ *   xj   o ⟕ beacons ⟕ live purchase server events browser_events_store_order_idx,
+ *        — about one row per order                 server_events_store_order_idx (store_id, order_id)
+ *   x    one row per order (DISTINCT ON): the order's beacon and server event
+ *   po   every rule evaluated as a column
+ *   agg  counts per (browser, OS, days bucket, load bucket) — a few hundred rows at most —
+ *        then GROUPING SETS roll those up into the total and the four segment tables.
+ * One sort and one hash aggregate over the orders; no window functions. `o` is NOT MATERIALIZED
+ * so each use is planned against the real table (index probes or parallel hash joins, as the
+ * statistics say). The sort compares order ids bytewise (COLLATE "C"): only grouping matters, and
+ * locale collation makes sorting a million ids several times slower.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { selectRows, type Db } from '@/db/client';
@@ -15,7 +26,6 @@ import {
   ITP_COOKIE_DAYS,
   LTP_SAFARI_MAJOR,
   PURCHASE_EVENT_NAMES,
-  SERVER_FAILED_DELIVERIES,
   SERVER_LEG_DELIVERIES,
   SLOW_PAGE_MS,
   WARNING_LINT_CODES,
@@ -42,7 +52,60 @@ const textArray = (values: readonly string[]): SQL =>
 
 const PURCHASE = list(PURCHASE_EVENT_NAMES);
 
-/** O: in-scope orders processed in [start, end). */
+/**
+ * Per-order counts: [column, condition over the `po` row]. Counted per segment combination,
+ * then summed by the grouping sets.
+ */
+const COUNTS = [
+  ['orders', sql`true`],
+  ['attributable', sql`is_a`],
+  ['browser', sql`has_b`],
+  ['server', sql`has_s`],
+  ['either', sql`has_b or has_s`],
+  ['both', sql`has_b and has_s`],
+  ['both_same_id', sql`same_id`],
+  ['deduplicated', sql`deduped`],
+  ['double_counts', sql`dc_reason is not null`],
+  ['dc_event_id_missing', sql`dc_reason = 'event_id_missing'`],
+  ['dc_event_id_mismatch', sql`dc_reason = 'event_id_mismatch'`],
+  ['dc_event_name_mismatch', sql`dc_reason = 'event_name_mismatch'`],
+  ['dc_outside_48h', sql`dc_reason = 'outside_48h'`],
+  ['with_beacon', sql`has_beacon`],
+  ['lost_browser', sql`not has_b`],
+  ['lost_server', sql`not has_s`],
+  ['server_failed_only', sql`s_failed_only`],
+  ['cause_consent_denied', sql`cause = 'consent_denied'`],
+  ['cause_ad_blocker', sql`cause = 'ad_blocker'`],
+  ['cause_slow_page', sql`cause = 'slow_page'`],
+  ['cause_no_confirmation_view', sql`cause = 'no_confirmation_view'`],
+  ['cause_pixel_not_fired', sql`cause = 'pixel_not_fired'`],
+  ['weak_click_id_stripped', sql`click_id_stripped`],
+  ['weak_cookie_truncated', sql`cookie_truncated`],
+  ['key_email', sql`has_s and s_email`],
+  ['key_phone', sql`has_s and s_phone`],
+  ['key_external_id', sql`has_s and s_external_id`],
+  ['key_ttclid', sql`has_s and s_ttclid`],
+  ['key_ttp', sql`has_s and s_ttp`],
+  ['key_ip', sql`has_s and s_ip`],
+  ['key_user_agent', sql`has_s and s_user_agent`],
+  ['attributable_server', sql`is_a and has_s`],
+  ['attributable_server_ttclid', sql`is_a and has_s and s_ttclid`],
+] as const satisfies readonly (readonly [string, SQL])[];
+
+export type CountColumn = (typeof COUNTS)[number][0];
+export type CountRow = Record<CountColumn, number>;
+export const COUNT_COLUMNS: readonly CountColumn[] = COUNTS.map(([name]) => name);
+
+const countPerGroup = sql.join(
+  COUNTS.map(([name, cond]) => sql`count(*) filter (where ${cond})::int as ${sql.identifier(name)}`),
+  sql`,\n  `,
+);
+const sumPerSet = sql.join(
+  COUNTS.map(([name]) => sql`sum(${sql.identifier(name)})::int as ${sql.identifier(name)}`),
+  sql`,\n  `,
+);
+
+/** O: in-scope orders processed in [start, end) — orders_store_processed_idx (store_id, processed_at). */
 const inScopeOrders = (p: WindowParams) => sql`
   select o.platform_id, o.attribution, o.days_to_conversion,
          o.browser, o.browser_major, o.os, o.os_major
@@ -51,78 +114,6 @@ const inScopeOrders = (p: WindowParams) => sql`
     and o.in_scope
     and o.processed_at >= ${p.start.toISOString()}::timestamptz
     and o.processed_at < ${p.end.toISOString()}::timestamptz`;
-
-/** Count columns computed per group (the whole window, or one segment). */
-const COUNT_COLUMNS = sql`
-  count(*)::int as orders,
-  count(*) filter (where is_a)::int as attributable,
-  count(*) filter (where has_b)::int as browser,
-  count(*) filter (where has_s)::int as server,
-  count(*) filter (where has_b or has_s)::int as either,
-  count(*) filter (where has_b and has_s)::int as both,
-  count(*) filter (where has_b and has_s and same_id)::int as both_same_id,
-  count(*) filter (where deduped)::int as deduplicated,
-  count(*) filter (where dc_reason is not null)::int as double_counts,
-  count(*) filter (where dc_reason = 'event_id_missing')::int as dc_event_id_missing,
-  count(*) filter (where dc_reason = 'event_id_mismatch')::int as dc_event_id_mismatch,
-  count(*) filter (where dc_reason = 'event_name_mismatch')::int as dc_event_name_mismatch,
-  count(*) filter (where dc_reason = 'outside_48h')::int as dc_outside_48h,
-  count(*) filter (where has_beacon)::int as with_beacon,
-  count(*) filter (where not has_b)::int as lost_browser,
-  count(*) filter (where not has_s)::int as lost_server,
-  count(*) filter (where s_failed_only)::int as server_failed_only,
-  count(*) filter (where cause = 'consent_denied')::int as cause_consent_denied,
-  count(*) filter (where cause = 'ad_blocker')::int as cause_ad_blocker,
-  count(*) filter (where cause = 'slow_page')::int as cause_slow_page,
-  count(*) filter (where cause = 'no_confirmation_view')::int as cause_no_confirmation_view,
-  count(*) filter (where cause = 'pixel_not_fired')::int as cause_pixel_not_fired,
-  count(*) filter (where click_id_stripped)::int as weak_click_id_stripped,
-  count(*) filter (where cookie_truncated)::int as weak_cookie_truncated,
-  count(*) filter (where has_s and s_email)::int as key_email,
-  count(*) filter (where has_s and s_phone)::int as key_phone,
-  count(*) filter (where has_s and s_external_id)::int as key_external_id,
-  count(*) filter (where has_s and s_ttclid)::int as key_ttclid,
-  count(*) filter (where has_s and s_ttp)::int as key_ttp,
-  count(*) filter (where has_s and s_ip)::int as key_ip,
-  count(*) filter (where has_s and s_user_agent)::int as key_user_agent,
-  count(*) filter (where is_a and has_s)::int as attributable_server,
-  count(*) filter (where is_a and has_s and s_ttclid)::int as attributable_server_ttclid`;
-
-export interface CountRow {
-  orders: number;
-  attributable: number;
-  browser: number;
-  server: number;
-  either: number;
-  both: number;
-  both_same_id: number;
-  deduplicated: number;
-  double_counts: number;
-  dc_event_id_missing: number;
-  dc_event_id_mismatch: number;
-  dc_event_name_mismatch: number;
-  dc_outside_48h: number;
-  with_beacon: number;
-  lost_browser: number;
-  lost_server: number;
-  server_failed_only: number;
-  cause_consent_denied: number;
-  cause_ad_blocker: number;
-  cause_slow_page: number;
-  cause_no_confirmation_view: number;
-  cause_pixel_not_fired: number;
-  weak_click_id_stripped: number;
-  weak_cookie_truncated: number;
-  key_email: number;
-  key_phone: number;
-  key_external_id: number;
-  key_ttclid: number;
-  key_ttp: number;
-  key_ip: number;
-  key_user_agent: number;
-  attributable_server: number;
-  attributable_server_ttclid: number;
-}
 
 export type SegmentDimension = 'browser' | 'os' | 'days_to_conversion' | 'page_load';
 
@@ -134,105 +125,92 @@ export interface OrderAggregateRow extends CountRow {
 }
 
 /**
- * One statement, one row per group: the window total plus every segment row
- * (GROUPING SETS over browser, OS major, days-to-conversion bucket, page-load bucket).
+ * One statement, one row per group: the window total plus every segment row (GROUPING SETS over
+ * browser, OS major, days-to-conversion bucket, page-load bucket). No row at all when O is empty.
  */
 export function orderAggregates(db: Db, p: WindowParams): Promise<OrderAggregateRow[]> {
   return selectRows<OrderAggregateRow>(
     db,
     sql`
-with o as (${inScopeOrders(p)}),
--- every beacon of an order in O, with the rules evaluated per beacon
-bev as (
-  select be.id, be.order_id, be.received_at, be.event_id, be.event_name, be.has_ttclid, be.page_load_ms,
-         be.browser, be.browser_major, be.os, be.os_major,
+with o as not materialized (${inScopeOrders(p)}),
+-- Every in-scope order with each of its beacons and each of its live purchase server events:
+-- usually one of each, so this is one row per order (it only multiplies for a reloaded page ×
+-- a retried server call). One sort then picks, per order, the row with the order's beacon and
+-- the order's server event (docs/metrics.md §2): the beacon keys come first and every beacon is
+-- paired with every server event, so the first row holds the best beacon and the best server
+-- event. For a beacon, best = a browser-leg beacon, else the one that decides the lost cause
+-- (consent denied 3, blocked 2, slow 1), then the first received; so the chosen beacon's flags
+-- answer "does any beacon of the order say …" in the cause rules' first-match-wins order.
+-- For a server event, best = a server-leg event, then the first by event_time (else receipt).
+xj as (
+  select o.platform_id, o.attribution, o.days_to_conversion,
+         o.browser as o_browser, o.browser_major as o_browser_major, o.os as o_os, o.os_major as o_os_major,
+         be.id as b_id, be.order_id as b_order_id, be.received_at as b_time, be.event_id as b_event_id,
+         be.event_name as b_event_name, be.has_ttclid as b_has_ttclid, be.page_load_ms,
+         be.browser as b_browser, be.browser_major as b_browser_major, be.os as b_os, be.os_major as b_os_major,
          coalesce(be.event_name in (${PURCHASE})
                   and be.pixel_tracked is true
                   and be.pixel_loaded is true
                   and be.probe_ok is not false
                   and be.consent <> 'denied'
-                  and be.left_before_send is not true, false) as is_leg,
-         be.consent = 'denied' as denied,
-         (be.probe_ok is false or be.pixel_loaded is false) as blocked,
-         (coalesce(be.page_load_ms > ${SLOW_PAGE_MS}, false) or be.left_before_send is true) as slow
-  from browser_events be
-  where be.store_id = ${p.storeId}
-    and be.order_id in (select platform_id from o)
+                  and be.left_before_send is not true, false) as b_is_leg,
+         coalesce(be.consent = 'denied', false) as b_denied,
+         coalesce(be.probe_ok is false or be.pixel_loaded is false, false) as b_blocked,
+         (coalesce(be.page_load_ms > ${SLOW_PAGE_MS}, false) or be.left_before_send is true) as b_slow,
+         se.id as s_id, se.order_id as s_order_id, se.event_id as s_event_id, se.event_name as s_event_name,
+         coalesce(se.event_time, se.received_at) as s_time,
+         coalesce(se.delivery in (${list(SERVER_LEG_DELIVERIES)}), false) as s_is_leg,
+         se.has_email, se.has_phone, se.has_external_id, se.has_ttclid, se.has_ttp, se.has_ip, se.has_user_agent
+  from o
+  left join browser_events be on be.store_id = ${p.storeId} and be.order_id = o.platform_id
+  left join server_events se on se.store_id = ${p.storeId} and se.order_id = o.platform_id
+                             and se.event_name in (${PURCHASE}) and se.test_event_code is null
 ),
--- one row per order: its first browser-leg beacon, else its first beacon; flags over all its beacons
-b as (
-  select distinct on (order_id)
-         order_id, received_at, event_id, event_name, has_ttclid, page_load_ms,
-         browser, browser_major, os, os_major,
-         bool_or(is_leg) over w as has_leg,
-         bool_or(denied) over w as any_denied,
-         bool_or(blocked) over w as any_blocked,
-         bool_or(slow) over w as any_slow
-  from bev
-  window w as (partition by order_id)
-  order by order_id, is_leg desc, received_at, id
-),
--- every live (non-test) purchase server event of an order in O
-sev as (
-  select se.id, se.order_id, se.event_id, se.event_name,
-         coalesce(se.event_time, se.received_at) as t,
-         se.has_email, se.has_phone, se.has_external_id, se.has_ttclid, se.has_ttp, se.has_ip, se.has_user_agent,
-         se.delivery in (${list(SERVER_LEG_DELIVERIES)}) as is_leg,
-         se.delivery in (${list(SERVER_FAILED_DELIVERIES)}) as failed
-  from server_events se
-  where se.store_id = ${p.storeId}
-    and se.order_id in (select platform_id from o)
-    and se.event_name in (${PURCHASE})
-    and se.test_event_code is null
-),
--- one row per order: its first server-leg event (by event time, else receipt), else its first event
-s as (
-  select distinct on (order_id)
-         order_id, event_id, event_name, t,
-         has_email, has_phone, has_external_id, has_ttclid, has_ttp, has_ip, has_user_agent,
-         bool_or(is_leg) over w as has_leg,
-         bool_or(failed) over w as any_failed
-  from sev
-  window w as (partition by order_id)
-  order by order_id, is_leg desc, t, id
+x as (
+  select distinct on (platform_id collate "C") *
+  from xj
+  order by platform_id collate "C",
+           b_is_leg desc,
+           case when b_is_leg then 0 when b_denied then 3 when b_blocked then 2 when b_slow then 1 else 0 end desc,
+           b_time, b_id,
+           s_is_leg desc, s_time, s_id
 ),
 po0 as (
   select
-    o.attribution in (${list(ATTRIBUTABLE)}) as is_a,
-    o.attribution,
-    o.days_to_conversion as dtc,
-    b.order_id is not null as has_beacon,
-    coalesce(b.has_leg, false) as has_b,
-    coalesce(s.has_leg, false) as has_s,
-    coalesce(s.order_id is not null and not s.has_leg and s.any_failed, false) as s_failed_only,
-    coalesce(b.any_denied, false) as any_denied,
-    coalesce(b.any_blocked, false) as any_blocked,
-    coalesce(b.any_slow, false) as any_slow,
-    b.event_id as b_event_id, b.received_at as b_time, b.has_ttclid as b_has_ttclid, b.page_load_ms,
-    case when b.event_name = 'CompletePayment' then 'Purchase' else b.event_name end as b_name,
-    s.event_id as s_event_id, s.t as s_time,
-    case when s.event_name = 'CompletePayment' then 'Purchase' else s.event_name end as s_name,
-    coalesce(s.has_email, false) as s_email, coalesce(s.has_phone, false) as s_phone,
-    coalesce(s.has_external_id, false) as s_external_id, coalesce(s.has_ttclid, false) as s_ttclid,
-    coalesce(s.has_ttp, false) as s_ttp, coalesce(s.has_ip, false) as s_ip,
-    coalesce(s.has_user_agent, false) as s_user_agent,
+    attribution in (${list(ATTRIBUTABLE)}) as is_a,
+    attribution,
+    days_to_conversion as dtc,
+    b_order_id is not null as has_beacon,
+    b_is_leg as has_b,
+    s_is_leg as has_s,
+    (s_order_id is not null and not s_is_leg) as s_failed_only,
+    b_denied as any_denied,
+    b_blocked as any_blocked,
+    b_slow as any_slow,
+    b_event_id, b_time, b_has_ttclid, page_load_ms,
+    case when b_event_name = 'CompletePayment' then 'Purchase' else b_event_name end as b_name,
+    s_event_id, s_time,
+    case when s_event_name = 'CompletePayment' then 'Purchase' else s_event_name end as s_name,
+    coalesce(has_email, false) as s_email, coalesce(has_phone, false) as s_phone,
+    coalesce(has_external_id, false) as s_external_id, coalesce(has_ttclid, false) as s_ttclid,
+    coalesce(has_ttp, false) as s_ttp, coalesce(has_ip, false) as s_ip,
+    coalesce(has_user_agent, false) as s_user_agent,
     -- browser and OS: the beacon's when it has them, else the order's (each as a name+major pair)
-    case when b.browser is not null then b.browser else o.browser end as eff_browser,
-    case when b.browser is not null then b.browser_major else o.browser_major end as eff_browser_major,
-    case when b.os is not null then b.os else o.os end as eff_os,
-    case when b.os is not null then b.os_major else o.os_major end as eff_os_major
-  from o
-  left join b on b.order_id = o.platform_id
-  left join s on s.order_id = o.platform_id
+    case when b_browser is not null then b_browser else o_browser end as eff_browser,
+    case when b_browser is not null then b_browser_major else o_browser_major end as eff_browser_major,
+    case when b_os is not null then b_os else o_os end as eff_os,
+    case when b_os is not null then b_os_major else o_os_major end as eff_os_major
+  from x
 ),
 po1 as (
   select po0.*,
-    coalesce(eff_browser ilike '%safari%', false) as is_safari,
-    coalesce(lower(eff_os) in ('ios', 'ipados'), false) as is_ios,
-    coalesce(lower(eff_os) in ('macos', 'mac os', 'mac os x', 'os x'), false) as is_macos,
-    (has_b and has_s and b_event_id = s_event_id) as same_id,
-    (has_b and has_s and b_event_id = s_event_id and b_name = s_name
-       and abs(extract(epoch from (s_time - b_time))) <= ${DEDUP_WINDOW_SECONDS}) as deduped
+    -- browser family only matters for weak matches, i.e. with a browser leg
+    has_b and coalesce(eff_browser ilike '%safari%', false) as is_safari,
+    has_b and coalesce(lower(eff_os) in ('ios', 'ipados'), false) as is_ios,
+    has_b and coalesce(lower(eff_os) in ('macos', 'mac os', 'mac os x', 'os x'), false) as is_macos,
+    coalesce(has_b and has_s and b_event_id = s_event_id, false) as same_id,
+    coalesce(has_b and has_s and b_event_id = s_event_id and b_name = s_name
+       and abs(extract(epoch from (s_time - b_time))) <= ${DEDUP_WINDOW_SECONDS}, false) as deduped
   from po0
 ),
 po as (
@@ -248,9 +226,9 @@ po as (
          when any_slow then 'slow_page'
          when not has_beacon then 'no_confirmation_view'
          else 'pixel_not_fired' end as cause,
-    (has_b and attribution = 'utm' and b_has_ttclid is false
+    coalesce(has_b and attribution = 'utm' and b_has_ttclid is false
        and is_safari and (is_ios or is_macos)
-       and coalesce(eff_browser_major, case when is_ios then eff_os_major end) >= ${LTP_SAFARI_MAJOR}) as click_id_stripped,
+       and coalesce(eff_browser_major, case when is_ios then eff_os_major end) >= ${LTP_SAFARI_MAJOR}, false) as click_id_stripped,
     (has_b and (is_safari or is_ios) and coalesce(dtc >= ${ITP_COOKIE_DAYS}, false)) as cookie_truncated,
     coalesce(eff_browser, 'unknown') as seg_browser,
     case when eff_os is null then 'unknown'
@@ -267,83 +245,136 @@ po as (
          when page_load_ms <= ${SLOW_PAGE_MS} then '2-5s'
          else '>5s' end as seg_load
   from po1
+),
+-- One hash aggregate over the orders. The four keys travel as one array column of a fenced
+-- subquery (OFFSET 0): the planner then assumes a modest number of groups and hashes, instead of
+-- sorting every order because it cannot estimate how many combinations computed columns make.
+keyed as (
+  select array[seg_browser, seg_os, seg_dtc, seg_load] as k,
+         is_a, has_b, has_s, has_beacon, s_failed_only, same_id, deduped, dc_reason, cause,
+         click_id_stripped, cookie_truncated,
+         s_email, s_phone, s_external_id, s_ttclid, s_ttp, s_ip, s_user_agent
+  from po
+  offset 0
+),
+agg as (
+  select k[1] as seg_browser, k[2] as seg_os, k[3] as seg_dtc, k[4] as seg_load, n.*
+  from (
+    select k,
+    ${countPerGroup}
+    from keyed
+    group by k
+  ) n
+),
+sets as (
+  select
+    case when grouping(seg_browser) = 0 then 'browser'
+         when grouping(seg_os) = 0 then 'os'
+         when grouping(seg_dtc) = 0 then 'days_to_conversion'
+         when grouping(seg_load) = 0 then 'page_load'
+         else 'total' end as dim,
+    coalesce(seg_browser, seg_os, seg_dtc, seg_load) as seg,
+    ${sumPerSet}
+  from agg
+  group by grouping sets ((), (seg_browser), (seg_os), (seg_dtc), (seg_load))
+  having count(*) > 0
 )
-select
-  case when grouping(seg_browser) = 0 then 'browser'
-       when grouping(seg_os) = 0 then 'os'
-       when grouping(seg_dtc) = 0 then 'days_to_conversion'
-       when grouping(seg_load) = 0 then 'page_load'
-       else 'total' end as dim,
-  coalesce(seg_browser, seg_os, seg_dtc, seg_load) as seg,
-  ${COUNT_COLUMNS}
-from po
-group by grouping sets ((), (seg_browser), (seg_os), (seg_dtc), (seg_load))`,
+select * from sets`,
   );
 }
 
 export interface EventAggregateRow {
-  /** Live server purchase events (incl. near-miss names) of orders in O, any delivery. */
-  events: number;
+  /** Live server events of orders in O that are purchases or near-miss purchase names. */
+  norm_events: number;
   /** …with at least one lint code that is not a warning. */
-  events_with_error: number;
+  norm_events_with_error: number;
   /** …with any lint code. */
-  events_with_code: number;
-  /** Test events (test_event_code set) of orders in O, excluded everywhere. */
-  test_events: number;
-  /** JSON object code → number of events carrying it. */
-  by_code: string;
-  /** Live purchase server events whose event_time is in the window but link to no order of the store. */
+  norm_events_with_code: number;
+  /** The same events sent with a test_event_code (excluded from everything else). */
+  norm_test_events: number;
+  /** JSON object: lint code → number of live events carrying it. */
+  norm_by_code: string;
+  /** Live purchase server events of the window whose order id matches no order of the store. */
   unlinked_server: number;
-  /** Purchase beacons received in the window that link to no order of the store. */
+  /** Purchase beacons received in the window whose order id matches no order of the store. */
   unlinked_browser: number;
 }
 
-/** Normalization (lint) counts over server-leg purchase events, and events linked to no order. */
+/**
+ * The event-level numbers.
+ * - Normalization: lint codes of the server events of orders in O that are purchases, or near-miss
+ *   purchase names (`event_name_nonstandard`), in any delivery state — rejected ones included,
+ *   since the errors that make TikTok reject an event are the ones most worth seeing.
+ * - Unlinked: the window's purchase events (server by event_time, else received_at; beacons by
+ *   received_at) whose order id matches no order of the store; they cannot be reconciled (often a
+ *   wrong event-id template).
+ * Index use: server_events_store_order_idx, server_events_store_time_idx (a range and IS NULL),
+ * browser_events_store_received_idx, orders_store_platform_uq. Each part can run in parallel.
+ */
 export async function eventAggregates(db: Db, p: WindowParams): Promise<EventAggregateRow> {
   const start = sql`${p.start.toISOString()}::timestamptz`;
   const end = sql`${p.end.toISOString()}::timestamptz`;
   const [row] = await selectRows<EventAggregateRow>(
     db,
     sql`
-with o as (${inScopeOrders(p)}),
-ev as (
-  select se.id, se.lint_codes, se.test_event_code is not null as is_test
+with o as not materialized (${inScopeOrders(p)}),
+-- Normalization population: the server events of orders in O that are purchases or near-miss
+-- purchase names, in any delivery state (test events only counted).
+ne as not materialized (
+  select se.lint_codes, se.test_event_code is not null as is_test
+  from o
+  join server_events se on se.store_id = ${p.storeId} and se.order_id = o.platform_id
+  where se.event_name in (${PURCHASE}) or 'event_name_nonstandard' = any(se.lint_codes)
+),
+norm as (
+  select
+    count(*) filter (where not is_test)::int as norm_events,
+    count(*) filter (where not is_test and cardinality(lint_codes) > 0
+                       and not (lint_codes <@ ${textArray(WARNING_LINT_CODES)}))::int as norm_events_with_error,
+    count(*) filter (where not is_test and cardinality(lint_codes) > 0)::int as norm_events_with_code,
+    count(*) filter (where is_test)::int as norm_test_events
+  from ne
+),
+codes as (
+  -- each code once per event, however often the event lists it
+  select u.code, count(*)::int as n
+  from ne cross join lateral (select distinct c from unnest(ne.lint_codes) as c) as u(code)
+  where not ne.is_test and cardinality(ne.lint_codes) > 0
+  group by u.code
+),
+-- Unlinked: the window's live purchase server events (by event_time, else receipt) and purchase
+-- beacons (by receipt) whose order id matches no order of the store, in one pass with one join
+-- to the orders (unique on store_id, platform_id, so no row repeats).
+e as (
+  select true as is_server, se.order_id
   from server_events se
   where se.store_id = ${p.storeId}
-    and se.order_id in (select platform_id from o)
-    and (se.event_name in (${PURCHASE}) or 'event_name_nonstandard' = any(se.lint_codes))
+    and ((se.event_time >= ${start} and se.event_time < ${end})
+         or (se.event_time is null and se.received_at >= ${start} and se.received_at < ${end}))
+    and se.event_name in (${PURCHASE})
+    and se.test_event_code is null
+  union all
+  select false, be.order_id
+  from browser_events be
+  where be.store_id = ${p.storeId}
+    and be.received_at >= ${start} and be.received_at < ${end}
+    and be.event_name in (${PURCHASE})
 ),
-live as (select id, lint_codes from ev where not is_test),
-codes as (
-  select u.code, count(*)::int as n
-  from live cross join lateral (select distinct unnest(live.lint_codes) as code) u
-  group by u.code
+unlinked as (
+  select count(*) filter (where e.is_server and x.platform_id is null)::int as unlinked_server,
+         count(*) filter (where not e.is_server and x.platform_id is null)::int as unlinked_browser
+  from e
+  left join orders x on x.store_id = ${p.storeId} and x.platform_id = e.order_id
 )
-select
-  (select count(*)::int from live) as events,
-  (select count(*)::int from live
-     where cardinality(lint_codes) > 0 and not (lint_codes <@ ${textArray(WARNING_LINT_CODES)})) as events_with_error,
-  (select count(*)::int from live where cardinality(lint_codes) > 0) as events_with_code,
-  (select count(*)::int from ev where is_test) as test_events,
-  (select coalesce(json_object_agg(code, n order by code), '{}'::json)::text from codes) as by_code,
-  (select count(*)::int from server_events se
-     where se.store_id = ${p.storeId}
-       and se.event_time >= ${start} and se.event_time < ${end}
-       and se.event_name in (${PURCHASE})
-       and se.test_event_code is null
-       and (se.order_id is null
-            or not exists (select 1 from orders x where x.store_id = ${p.storeId} and x.platform_id = se.order_id))
-  ) as unlinked_server,
-  (select count(*)::int from browser_events be
-     where be.store_id = ${p.storeId}
-       and be.received_at >= ${start} and be.received_at < ${end}
-       and be.event_name in (${PURCHASE})
-       and (be.order_id is null
-            or not exists (select 1 from orders x where x.store_id = ${p.storeId} and x.platform_id = be.order_id))
-  ) as unlinked_browser`,
+select norm.*, unlinked.*,
+  (select coalesce(json_object_agg(code, n order by code), '{}'::json)::text from codes) as norm_by_code
+from norm, unlinked`,
   );
   return row!;
 }
+
+/** The former name of eventAggregates. */
+export const unlinkedEvents = eventAggregates;
 
 export interface DailyCountRow {
   day: string;
