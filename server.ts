@@ -13,6 +13,7 @@ import { acquireDataDirLock, ADMIN_TOKEN_FILE, DataDirLockedError, persistentSec
 import { isLoopback, readBody, sendError, type FastRoute } from '@/lib/http/node';
 import { AppError } from '@/lib/http/errors';
 import { closeCollectRoutes, createCollectRoute } from '@/lib/ingest/collect';
+import { createRelay } from '@/lib/relay/relay';
 import { ADMIN_CLI_PATH, ADMIN_TOKEN_HEADER, type ForwardFrame } from '@/cli/forward';
 import { runCli } from '@/cli/run';
 import { startScheduler } from '@/jobs/worker';
@@ -55,7 +56,11 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const adminToken = embedded ? persistentSecret(config.SIGNALWATCH_DATA_DIR, ADMIN_TOKEN_FILE) : undefined;
-  const fastRoutes: FastRoute[] = [createCollectRoute({ db: handle.db }), adminCliRoute(adminToken)];
+  const fastRoutes: FastRoute[] = [
+    createCollectRoute({ db: handle.db }),
+    createRelay({ db: handle.db, tiktokBaseUrl: config.TIKTOK_API_BASE_URL }),
+    adminCliRoute(adminToken),
+  ];
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {

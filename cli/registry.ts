@@ -3,15 +3,21 @@ import { basicCommands } from './commands/basics';
 import { storeCommands } from './commands/store';
 import { orderCommands } from './commands/orders';
 import { syncCommands } from './commands/sync';
+import { tiktokCommands } from './commands/tiktok';
+import { sandboxCommands } from './commands/sandbox';
 import { jobCommands } from './commands/jobs';
 import { reconcile } from './commands/reconcile';
+import { outboxCommands } from './commands/outbox';
 
 export const commands: Command[] = [
   ...storeCommands,
   ...orderCommands,
   ...syncCommands,
+  ...tiktokCommands,
   reconcile,
   ...jobCommands,
+  ...outboxCommands,
+  ...sandboxCommands,
   ...basicCommands,
 ];
 

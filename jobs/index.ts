@@ -1,11 +1,12 @@
 /** Every scheduled job, in one list: the scheduler, the worker and `signalwatch jobs` read it. */
 import { ordersSync } from './orders-sync';
+import { outboxDrain } from './outbox-drain';
 import { retentionPurge } from './retention-purge';
 import { dailySnapshot, weeklyReconciliation } from './snapshots';
 import { tiktokSync } from './tiktok-sync';
 import type { JobDefinition } from './types';
 
-export const JOBS: JobDefinition[] = [weeklyReconciliation, dailySnapshot, ordersSync, tiktokSync, retentionPurge];
+export const JOBS: JobDefinition[] = [weeklyReconciliation, dailySnapshot, ordersSync, tiktokSync, outboxDrain, retentionPurge];
 
 export function findJob(name: string): JobDefinition | undefined {
   return JOBS.find((j) => j.name === name);

@@ -19,11 +19,6 @@ type Delivery = (typeof serverEvents.$inferSelect)['delivery'];
 
 const iso = (d: Date) => d.toISOString();
 
-export async function insertOutbox(db: Db, row: NewOutboxRow): Promise<number> {
-  const [r] = await db.insert(relayOutbox).values(row).returning({ id: relayOutbox.id });
-  return r!.id;
-}
-
 const EVENT_COLUMNS = [
   ['store_id', 'text'],
   ['received_at', 'timestamptz'],
@@ -122,24 +117,49 @@ export async function insertPendingOutbox(
   return Number(r!.id);
 }
 
+export interface LiveSettlement {
+  outboxId: number;
+  /** Row state after the live attempt (its `attempts` becomes 1). */
+  status: 'pending' | 'delivered';
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+  /** The request's server_events, in `data[]` order. */
+  events: Omit<NewServerEventRow, 'outboxId'>[];
+}
+
 /**
- * Records the live attempt's outcome: updates the outbox row and inserts its server_events (in
- * `data[]` order, with their final delivery state) in ONE statement — atomic, and each event row is
- * written once. Inserts nothing when the outbox row is gone.
+ * Records live attempts (many requests at once): each outbox row's state and its server_events
+ * (written once, with their delivery), in ONE statement. A row whose events were already recorded
+ * (by a drain that took it over) is left alone, so a late write never duplicates events.
  */
-export async function settleOutboxWithEvents(
-  db: Db,
-  id: number,
-  outbox: OutboxUpdate,
-  events: Omit<NewServerEventRow, 'outboxId'>[],
-): Promise<void> {
+export async function settleLiveAttempts(db: Db, items: LiveSettlement[]): Promise<void> {
+  if (items.length === 0) return;
+  const rows = items.map((i) => ({
+    id: i.outboxId,
+    status: i.status,
+    next_attempt_at: dateJson(i.nextAttemptAt),
+    last_error: i.lastError,
+    delivered_at: dateJson(i.deliveredAt),
+  }));
+  const events = items.flatMap((i) => i.events.map((e) => ({ ...eventJson(e), outbox_id: i.outboxId })));
   await fastRows(
     db,
-    sql`with o as (update relay_outbox set ${setClause(outbox)} where id = ${id} returning id)
+    sql`with u as (
+          update relay_outbox o
+          set status = v.status, attempts = o.attempts + 1, next_attempt_at = coalesce(v.next_attempt_at, o.next_attempt_at),
+              last_error = v.last_error, delivered_at = v.delivered_at
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+               as v(id bigint, status text, next_attempt_at timestamptz, last_error text, delivered_at timestamptz)
+          where o.id = v.id and o.status = 'pending'
+            and not exists (select 1 from server_events e where e.outbox_id = o.id)
+          returning o.id
+        )
         insert into server_events (${EVENT_COLUMN_LIST}, outbox_id)
-        select ${EVENT_SELECT_LIST}, o.id
-        from o cross join rows from (jsonb_to_recordset(${JSON.stringify(events.map(eventJson))}::jsonb) as (${EVENT_RECORD_TYPE}))
-          with ordinality as r(${EVENT_COLUMN_LIST}, ord)
+        select ${EVENT_SELECT_LIST}, r.outbox_id
+        from rows from (jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as (${EVENT_RECORD_TYPE}, outbox_id bigint))
+          with ordinality as r(${EVENT_COLUMN_LIST}, outbox_id, ord)
+        where r.outbox_id in (select id from u)
         order by r.ord`,
   );
 }
