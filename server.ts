@@ -13,7 +13,7 @@ import { acquireDataDirLock, ADMIN_TOKEN_FILE, DataDirLockedError, persistentSec
 import { isLoopback, readBody, sendError, type FastRoute } from '@/lib/http/node';
 import { AppError } from '@/lib/http/errors';
 import { closeCollectRoutes, createCollectRoute } from '@/lib/ingest/collect';
-import { createRelay } from '@/lib/relay/relay';
+import { closeRelayRoutes, createRelay } from '@/lib/relay/relay';
 import { ADMIN_CLI_PATH, ADMIN_TOKEN_HEADER, type ForwardFrame } from '@/cli/forward';
 import { runCli } from '@/cli/run';
 import { startScheduler } from '@/jobs/worker';
@@ -96,6 +96,7 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closeCollectRoutes();
+      await closeRelayRoutes();
       await app.close?.();
       await closeDatabase();
       if (embedded) releaseDataDirLock(config.SIGNALWATCH_DATA_DIR);

@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../client';
+import { selectRows, type Db } from '../client';
+import { jsonRowsSource } from './json-rows';
 import { orders } from '../schema';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -30,12 +31,12 @@ function mergedValue(c: string): SQL {
 }
 
 const MERGED_COLUMNS = [...CORE, ...EVIDENCE, ...PII, ...ATTRIBUTION];
-const camel = (c: string) => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
 
-const mergeSet = Object.fromEntries([
-  ...MERGED_COLUMNS.map((c) => [camel(c), mergedValue(c)]),
-  ['updatedAt', sql`now()`],
-]);
+const mergeSet = sql.join(
+  [...MERGED_COLUMNS.map((c) => sql`${sql.identifier(c)} = ${mergedValue(c)}`), sql`"updated_at" = now()`],
+  sql`, `,
+);
+const fromJsonRows = jsonRowsSource(orders);
 // Only rows whose merged values differ are written: a repeated sync or duplicate webhook changes nothing.
 const changed = sql.join(
   MERGED_COLUMNS.map((c) => sql`${col(c)} is distinct from ${mergedValue(c)}`),
@@ -48,13 +49,16 @@ const changed = sql.join(
  */
 export async function upsertOrders(db: Db, rows: NewOrderRow[]): Promise<{ inserted: number; updated: number }> {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const result = await db
-    .insert(orders)
-    .values(rows)
-    .onConflictDoUpdate({ target: [orders.storeId, orders.platformId], set: mergeSet, setWhere: changed })
-    .returning({ inserted: sql<boolean>`(xmax = 0)` });
-  const inserted = result.filter((r) => r.inserted).length;
-  return { inserted, updated: result.length - inserted };
+  const [result] = await selectRows<{ inserted: number; updated: number }>(
+    db,
+    sql`with merged as (
+      insert into ${orders} ${fromJsonRows(rows)}
+      on conflict (store_id, platform_id) do update set ${mergeSet}
+      where ${changed}
+      returning (xmax = 0) as inserted
+    ) select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from merged`,
+  );
+  return { inserted: Number(result?.inserted ?? 0), updated: Number(result?.updated ?? 0) };
 }
 
 export interface OrderWindow {

@@ -343,12 +343,16 @@ export function createRelay(opts: RelayOptions): RelayRoute {
     // body that needs no hashing is stored as the very text that is sent.
     const storedText = needsPiiSafety(sentBody) ? JSON.stringify(piiSafeBody(sentBody, { country: store.phoneCountry }).body) : outgoingText;
     const leaseUntil = new Date(receivedAt.getTime() + sendTimeoutMs + 60_000);
-    const ahead = writeAhead(db, { store, storedBody: storedText, bodyIsJsonText: true, now: receivedAt, leaseUntil });
+    // TikTok is called while the row is being written (the request goes out first: an embedded
+    // database works on this thread). A final answer from TikTok (accepted or refused) goes straight
+    // back: nothing is left to deliver, the row only records it. `queued` is answered only once the
+    // row is durable, so it always stands on a row the drain will deliver.
+    const sending = liveSend(token!, outgoing);
+    const ahead = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      writeAhead(db, { store, storedBody: storedText, bodyIsJsonText: true, now: receivedAt, leaseUntil }),
+    );
     ahead.catch(() => {}); // handled below, once TikTok has answered
-    // TikTok is called while the row is being written. A final answer from TikTok (accepted or
-    // refused) goes straight back: nothing is left to deliver, the row only records it. `queued` is
-    // answered only once the row is durable, so it always stands on a row the drain will deliver.
-    const outcome = await liveSend(token!, outgoing);
+    const outcome = await sending;
     const at = new Date(clock());
     let live: LiveOutcome;
     if (outcome.kind === 'ok') live = { kind: 'ok', code: outcome.response.envelope.code, message: outcome.response.envelope.message };
