@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { classifyTikTokCode, TIKTOK_CODE, TRACK_PATH, tikTokEnvelopeSchema, type SendOutcome, type TikTokEnvelope, type TikTokHttpResponse } from '@/lib/tiktok/client';
+import { classifyTikTokResponse, TRACK_PATH, type SendOutcome } from '@/lib/tiktok/client';
 
 export interface LiveSenderOptions {
   baseUrl: string;
@@ -53,7 +53,7 @@ function nodeSender(url: URL, timeoutMs: number): LiveSender & { close(): void }
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const ct = res.headers['content-type'];
-            done(classify({ status: res.statusCode ?? 0, contentType: ct ?? null, bodyText: Buffer.concat(chunks).toString('utf8') }));
+            done(classifyTikTokResponse({ status: res.statusCode ?? 0, contentType: ct ?? null, bodyText: Buffer.concat(chunks).toString('utf8') }));
           });
           res.on('error', (err) => done({ kind: 'transient', reason: 'network', message: err.message }));
         },
@@ -80,7 +80,7 @@ function fetchSender(url: URL, fetchImpl: typeof fetch, timeoutMs: number): Live
         signal: controller.signal,
       });
       const bodyText = await response.text();
-      return classify({ status: response.status, contentType: response.headers.get('content-type'), bodyText });
+      return classifyTikTokResponse({ status: response.status, contentType: response.headers.get('content-type'), bodyText });
     } catch (error) {
       if (controller.signal.aborted) {
         return { kind: 'transient', reason: 'timeout', message: `no complete answer from TikTok within ${timeoutMs} ms` };
@@ -93,35 +93,3 @@ function fetchSender(url: URL, fetchImpl: typeof fetch, timeoutMs: number): Live
   };
 }
 
-function parseEnvelope(text: string): TikTokEnvelope | undefined {
-  if (!text.startsWith('{')) return undefined;
-  try {
-    const parsed = tikTokEnvelopeSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function classify(raw: Omit<TikTokHttpResponse, 'envelope'>): SendOutcome {
-  const envelope = parseEnvelope(raw.bodyText.trimStart());
-  const response: TikTokHttpResponse = envelope ? { ...raw, envelope } : raw;
-  const verdict = classifyTikTokCode(raw.status, envelope?.code);
-  if (verdict === 'ok' && envelope) return { kind: 'ok', response: { ...raw, envelope } };
-  if (verdict === 'transient') {
-    const rateLimited = raw.status === 429 || envelope?.code === TIKTOK_CODE.TOO_MANY_REQUESTS;
-    return {
-      kind: 'transient',
-      reason: rateLimited ? 'rate_limited' : 'server_error',
-      message: envelope ? `code ${envelope.code}: ${envelope.message}` : `HTTP ${raw.status}`,
-      response,
-    };
-  }
-  if (envelope) return { kind: 'permanent', code: envelope.code, message: envelope.message, response };
-  return {
-    kind: 'permanent',
-    code: null,
-    message: `HTTP ${raw.status} without a TikTok envelope: ${raw.bodyText.slice(0, 120)}`,
-    response,
-  };
-}

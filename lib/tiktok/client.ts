@@ -139,7 +139,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         signal: controller.signal,
       });
       const bodyText = await response.text();
-      return classifyResponse({ status: response.status, contentType: response.headers.get('content-type'), bodyText });
+      return classifyTikTokResponse({ status: response.status, contentType: response.headers.get('content-type'), bodyText });
     } catch (error) {
       if (controller.signal.aborted) {
         return { kind: 'transient', reason: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
@@ -290,8 +290,9 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   return { sendOnce, trackEvents, deliverBatch, listPixels, getPurchaseStats };
 }
 
-function classifyResponse(raw: Omit<TikTokHttpResponse, 'envelope'>): SendOutcome {
-  const envelope = parseEnvelope(raw.bodyText);
+/** Classifies one raw HTTP answer from TikTok (the client and the relay's live sender share it). */
+export function classifyTikTokResponse(raw: Omit<TikTokHttpResponse, 'envelope'>): SendOutcome {
+  const envelope = parseEnvelope(raw.bodyText.trimStart());
   const response: TikTokHttpResponse = envelope ? { ...raw, envelope } : raw;
   const verdict = classifyTikTokCode(raw.status, envelope?.code);
   if (verdict === 'ok' && envelope) return { kind: 'ok', response: { ...raw, envelope } };

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TtlCache } from '@/lib/relay/cache';
-import { classify } from '@/lib/relay/send';
+import { classifyTikTokResponse as classify } from '@/lib/tiktok/client';
 import { fixLabel, relayRequestId, sameSecret } from '@/lib/relay/relay';
 import { parseImportLine } from '@/lib/relay/import';
 
