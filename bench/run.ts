@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './lib/common';
 
-const BENCHES = ['orders.ts', 'reconcile.ts'];
+const BENCHES = ['ingest.ts', 'orders.ts', 'reconcile.ts'];
 let failed = 0;
 for (const file of BENCHES) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file)], { cwd: ROOT, stdio: 'inherit' });
