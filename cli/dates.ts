@@ -1,4 +1,5 @@
-import { UsageError, type CommandContext } from './command';
+import { requireStore } from '@/lib/stores';
+import { requireOption, UsageError, type CommandContext } from './command';
 
 const DAY_MS = 86_400_000;
 
@@ -33,3 +34,12 @@ export function dayWindow(ctx: CommandContext, defaults?: { days: number; now?: 
 }
 
 export const windowOptions = { from: { type: 'string' }, to: { type: 'string' } } as const;
+
+/** The `--store S --from D --to D` preamble of the windowed commands: options checked before the database opens. */
+export async function storeAndWindow(ctx: CommandContext) {
+  const storeId = requireOption(ctx, 'store');
+  const window = dayWindow(ctx);
+  const { db } = await ctx.db();
+  const store = await requireStore(db, storeId);
+  return { db, store, window };
+}

@@ -3,7 +3,7 @@ import { listReleases } from '@/db/queries/releases';
 import { importOrdersCsv } from '@/lib/commerce/import';
 import { requireStore } from '@/lib/stores';
 import { requireOption, UsageError, type Command } from '../command';
-import { dayWindow, windowOptions } from '../dates';
+import { storeAndWindow, windowOptions } from '../dates';
 import { printJson, printTable, progress } from '../io';
 
 const orders: Command = {
@@ -13,11 +13,8 @@ const orders: Command = {
   options: { store: { type: 'string' }, ...windowOptions, json: { type: 'boolean' } },
   needsDb: true,
   async run(ctx) {
-    const storeId = requireOption(ctx, 'store');
-    const w = dayWindow(ctx);
-    const { db } = await ctx.db();
-    await requireStore(db, storeId);
-    const rows = (await listOrders(db, { storeId, from: w.start, to: w.end })).map((o) => ({
+    const { db, store, window: w } = await storeAndWindow(ctx);
+    const rows = (await listOrders(db, { storeId: store.id, from: w.start, to: w.end })).map((o) => ({
       id: o.platformId,
       name: o.name,
       processed_at: o.processedAt.toISOString(),

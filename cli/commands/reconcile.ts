@@ -1,7 +1,6 @@
 import { computeHealth, formatHealthReport, saveSnapshot } from '@/lib/health';
-import { requireStore } from '@/lib/stores';
-import { requireOption, type Command } from '../command';
-import { dayWindow, windowOptions } from '../dates';
+import type { Command } from '../command';
+import { storeAndWindow, windowOptions } from '../dates';
 import { printJson } from '../io';
 
 export const reconcile: Command = {
@@ -14,10 +13,8 @@ export const reconcile: Command = {
   options: { store: { type: 'string' }, ...windowOptions, json: { type: 'boolean' }, save: { type: 'boolean' } },
   needsDb: true,
   async run(ctx) {
-    const storeId = requireOption(ctx, 'store');
-    const w = dayWindow(ctx);
-    const { db } = await ctx.db();
-    await requireStore(db, storeId);
+    const { db, store, window: w } = await storeAndWindow(ctx);
+    const storeId = store.id;
     const report = await computeHealth(db, { storeId, from: w.from, to: w.to });
     if (ctx.values.save) await saveSnapshot(db, { storeId, kind: 'adhoc', from: w.from, to: w.to, report });
     if (ctx.values.json) printJson(ctx.io, report);

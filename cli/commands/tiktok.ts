@@ -7,7 +7,7 @@ import { env } from '@/lib/config/env';
 import { requireStore } from '@/lib/stores';
 import { syncTikTokCounts } from '@/lib/tiktok/counts-sync';
 import { optionalString, requireOption, UsageError, type Command } from '../command';
-import { dayWindow, windowOptions } from '../dates';
+import { dayWindow, storeAndWindow, windowOptions } from '../dates';
 import { printJson, printTable, progress } from '../io';
 
 const DAY_MS = 86_400_000;
@@ -25,10 +25,7 @@ const syncTikTok: Command = {
   options: { store: { type: 'string' }, ...windowOptions, json: { type: 'boolean' } },
   needsDb: true,
   async run(ctx) {
-    const storeId = requireOption(ctx, 'store');
-    const w = dayWindow(ctx);
-    const { db } = await ctx.db();
-    const store = await requireStore(db, storeId);
+    const { db, store, window: w } = await storeAndWindow(ctx);
     const bar = progress(ctx.io, `tiktok ${store.id}`, Math.round((w.end.getTime() - w.start.getTime()) / DAY_MS));
     const summary = await syncTikTokCounts(db, store, {
       from: w.from,
@@ -65,11 +62,8 @@ const counts: Command = {
   options: { store: { type: 'string' }, ...windowOptions, json: { type: 'boolean' } },
   needsDb: true,
   async run(ctx) {
-    const storeId = requireOption(ctx, 'store');
-    const w = dayWindow(ctx);
-    const { db } = await ctx.db();
-    await requireStore(db, storeId);
-    const rows = (await listTikTokDailyCounts(db, { storeId, from: w.from, to: w.to })).map((r) => ({
+    const { db, store, window: w } = await storeAndWindow(ctx);
+    const rows = (await listTikTokDailyCounts(db, { storeId: store.id, from: w.from, to: w.to })).map((r) => ({
       day: r.day,
       total: r.total,
       browser: r.browser,
@@ -86,7 +80,7 @@ const counts: Command = {
         `${rows.length} of ${days} day(s) read: ${sum((r) => r.total)} purchases ` +
           `(${sum((r) => r.browser)} browser, ${sum((r) => r.server)} server, ${sum((r) => r.attributed)} attributed)\n`,
       );
-      if (rows.length < days) ctx.io.out(`Read the missing days with \`signalwatch sync tiktok --store ${storeId} --from ${w.from} --to ${w.to}\`.\n`);
+      if (rows.length < days) ctx.io.out(`Read the missing days with \`signalwatch sync tiktok --store ${store.id} --from ${w.from} --to ${w.to}\`.\n`);
     }
     return 0;
   },
