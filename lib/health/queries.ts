@@ -5,17 +5,15 @@
  * Every rule here is written down in docs/metrics.md; change both together.
  *
  * Shape of the main statement (orderAggregates):
- *   o    in-scope orders of the window            orders_store_processed_idx (store_id, processed_at)
- *   xj   o ⟕ beacons ⟕ live purchase server events browser_events_store_order_idx,
- *        — about one row per order                 server_events_store_order_idx (store_id, order_id)
- *   x    one row per order (DISTINCT ON): the order's beacon and server event
- *   po   every rule evaluated as a column
- *   agg  counts per (browser, OS, days bucket, load bucket) — a few hundred rows at most —
- *        then GROUPING SETS roll those up into the total and the four segment tables.
- * One sort and one hash aggregate over the orders; no window functions. `o` is NOT MATERIALIZED
- * so each use is planned against the real table (index probes or parallel hash joins, as the
- * statistics say). The sort compares order ids bytewise (COLLATE "C"): only grouping matters, and
- * locale collation makes sorting a million ids several times slower.
+ *   o     in-scope orders of the window          orders_store_processed_idx (store_id, processed_at)
+ *   b, s  the store's beacons / live purchase server events, narrowed, each beacon ranked once
+ *   x     o ⟕ b ⟕ s, one row per order (DISTINCT ON): the order's beacon and server event
+ *   keyed every rule evaluated once per order as a column
+ *   agg   counts per (browser, OS, days bucket, load bucket) — a few hundred rows at most —
+ *         then GROUPING SETS roll those up into the total and the four segment tables.
+ * Two parallel hash joins and one parallel sort; the rest runs on about one narrow row per order.
+ * `o` is NOT MATERIALIZED so each use is planned against the real table. The sort compares order
+ * ids bytewise (COLLATE "C"): only grouping matters, and locale collation is several times slower.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { selectRows, type Db } from '@/db/client';
@@ -68,7 +66,8 @@ const COUNTS = [
   ['double_counts', sql`dc_reason is not null`],
   ['dc_event_id_missing', sql`dc_reason = 'event_id_missing'`],
   ['dc_event_id_mismatch', sql`dc_reason = 'event_id_mismatch'`],
-  ['dc_event_name_mismatch', sql`dc_reason = 'event_name_mismatch'`],
+  // never today: both legs hold purchase names only (docs/metrics.md §3)
+  ['dc_event_name_mismatch', sql`false`],
   ['dc_outside_48h', sql`dc_reason = 'outside_48h'`],
   ['with_beacon', sql`has_beacon`],
   ['lost_browser', sql`not has_b`],
@@ -133,73 +132,60 @@ export function orderAggregates(db: Db, p: WindowParams): Promise<OrderAggregate
     db,
     sql`
 with o as not materialized (${inScopeOrders(p)}),
--- Every in-scope order with each of its beacons and each of its live purchase server events:
--- usually one of each, so this is one row per order (it only multiplies for a reloaded page ×
--- a retried server call). One sort then picks, per order, the row with the order's beacon and
--- the order's server event (docs/metrics.md §2): the beacon keys come first and every beacon is
--- paired with every server event, so the first row holds the best beacon and the best server
--- event. For a beacon, best = a browser-leg beacon, else the one that decides the lost cause
--- (consent denied 3, blocked 2, slow 1), then the first received; so the chosen beacon's flags
--- answer "does any beacon of the order say …" in the cause rules' first-match-wins order.
--- For a server event, best = a server-leg event, then the first by event_time (else receipt).
-xj as (
-  select o.platform_id, o.attribution, o.days_to_conversion,
-         o.browser as o_browser, o.browser_major as o_browser_major, o.os as o_os, o.os_major as o_os_major,
-         be.id as b_id, be.order_id as b_order_id, be.received_at as b_time, be.event_id as b_event_id,
-         be.event_name as b_event_name, be.has_ttclid as b_has_ttclid, be.page_load_ms,
-         be.browser as b_browser, be.browser_major as b_browser_major, be.os as b_os, be.os_major as b_os_major,
-         coalesce(be.event_name in (${PURCHASE})
-                  and be.pixel_tracked is true
-                  and be.pixel_loaded is true
-                  and be.probe_ok is not false
-                  and be.consent <> 'denied'
-                  and be.left_before_send is not true, false) as b_is_leg,
-         coalesce(be.consent = 'denied', false) as b_denied,
-         coalesce(be.probe_ok is false or be.pixel_loaded is false, false) as b_blocked,
-         (coalesce(be.page_load_ms > ${SLOW_PAGE_MS}, false) or be.left_before_send is true) as b_slow,
-         se.id as s_id, se.order_id as s_order_id, se.event_id as s_event_id, se.event_name as s_event_name,
-         coalesce(se.event_time, se.received_at) as s_time,
-         coalesce(se.delivery in (${list(SERVER_LEG_DELIVERIES)}), false) as s_is_leg,
-         se.has_email, se.has_phone, se.has_external_id, se.has_ttclid, se.has_ttp, se.has_ip, se.has_user_agent
-  from o
-  left join browser_events be on be.store_id = ${p.storeId} and be.order_id = o.platform_id
-  left join server_events se on se.store_id = ${p.storeId} and se.order_id = o.platform_id
-                             and se.event_name in (${PURCHASE}) and se.test_event_code is null
+-- The legs, narrowed to what the rules read, each beacon ranked once: 4 = browser-leg beacon,
+-- else the lost cause it shows (3 consent denied, 2 blocked, 1 slow, 0 none). Narrow rows keep the
+-- two hash tables and the sort small; that, not the rules, is most of the statement's time.
+b as (
+  select be.order_id, be.id, be.received_at, be.event_id, be.has_ttclid, be.page_load_ms,
+         be.browser, be.browser_major, be.os, be.os_major,
+         case when coalesce(be.event_name in (${PURCHASE})
+                            and be.pixel_tracked is true
+                            and be.pixel_loaded is true
+                            and be.probe_ok is not false
+                            and be.consent <> 'denied'
+                            and be.left_before_send is not true, false) then 4
+              when be.consent = 'denied' then 3
+              when be.probe_ok is false or be.pixel_loaded is false then 2
+              when be.page_load_ms > ${SLOW_PAGE_MS} or be.left_before_send is true then 1
+              else 0 end as rank
+  from browser_events be
+  where be.store_id = ${p.storeId}
 ),
+s as (
+  select se.order_id, se.id, se.event_id, coalesce(se.event_time, se.received_at) as t,
+         se.delivery in (${list(SERVER_LEG_DELIVERIES)}) as is_leg,
+         se.has_email, se.has_phone, se.has_external_id, se.has_ttclid, se.has_ttp, se.has_ip, se.has_user_agent
+  from server_events se
+  where se.store_id = ${p.storeId} and se.event_name in (${PURCHASE}) and se.test_event_code is null
+),
+-- Every in-scope order with each of its beacons and each of its live purchase server events
+-- (usually one of each: one row per order; more only for a reloaded page × a retried server
+-- call). One sort picks per order the row holding the order's beacon — the highest rank, then the
+-- first received — and the order's server event — a server-leg one, then the first by time. The
+-- chosen beacon's rank is the order's lost cause, first match wins (docs/metrics.md §2, §6).
 x as (
-  select distinct on (platform_id collate "C") *
-  from xj
-  order by platform_id collate "C",
-           b_is_leg desc,
-           case when b_is_leg then 0 when b_denied then 3 when b_blocked then 2 when b_slow then 1 else 0 end desc,
-           b_time, b_id,
-           s_is_leg desc, s_time, s_id
+  select distinct on (o.platform_id collate "C")
+         o.attribution, o.days_to_conversion as dtc,
+         b.rank as b_rank, b.received_at as b_time, b.event_id as b_event_id, b.has_ttclid as b_has_ttclid, b.page_load_ms,
+         -- browser and OS: the beacon's when it has them, else the order's (each as a name+major pair)
+         coalesce(b.browser, o.browser) as eff_browser,
+         case when b.browser is not null then b.browser_major else o.browser_major end as eff_browser_major,
+         coalesce(b.os, o.os) as eff_os,
+         case when b.os is not null then b.os_major else o.os_major end as eff_os_major,
+         s.is_leg as s_is_leg, s.t as s_time, s.event_id as s_event_id,
+         s.has_email, s.has_phone, s.has_external_id, s.has_ttclid, s.has_ttp, s.has_ip, s.has_user_agent
+  from o
+  left join b on b.order_id = o.platform_id
+  left join s on s.order_id = o.platform_id
+  order by o.platform_id collate "C", b.rank desc, b.received_at, b.id, s.is_leg desc, s.t, s.id
 ),
 po0 as (
-  select
+  select x.*,
     attribution in (${list(ATTRIBUTABLE)}) as is_a,
-    attribution,
-    days_to_conversion as dtc,
-    b_order_id is not null as has_beacon,
-    b_is_leg as has_b,
-    s_is_leg as has_s,
-    (s_order_id is not null and not s_is_leg) as s_failed_only,
-    b_denied as any_denied,
-    b_blocked as any_blocked,
-    b_slow as any_slow,
-    b_event_id, b_time, b_has_ttclid, page_load_ms,
-    case when b_event_name = 'CompletePayment' then 'Purchase' else b_event_name end as b_name,
-    s_event_id, s_time,
-    case when s_event_name = 'CompletePayment' then 'Purchase' else s_event_name end as s_name,
-    coalesce(has_email, false) as s_email, coalesce(has_phone, false) as s_phone,
-    coalesce(has_external_id, false) as s_external_id, coalesce(has_ttclid, false) as s_ttclid,
-    coalesce(has_ttp, false) as s_ttp, coalesce(has_ip, false) as s_ip,
-    coalesce(has_user_agent, false) as s_user_agent,
-    -- browser and OS: the beacon's when it has them, else the order's (each as a name+major pair)
-    case when b_browser is not null then b_browser else o_browser end as eff_browser,
-    case when b_browser is not null then b_browser_major else o_browser_major end as eff_browser_major,
-    case when b_os is not null then b_os else o_os end as eff_os,
-    case when b_os is not null then b_os_major else o_os_major end as eff_os_major
+    b_rank is not null as has_beacon,
+    coalesce(b_rank = 4, false) as has_b,
+    coalesce(s_is_leg, false) as has_s,
+    coalesce(not s_is_leg, false) as s_failed_only
   from x
 ),
 po1 as (
@@ -209,52 +195,49 @@ po1 as (
     has_b and coalesce(lower(eff_os) in ('ios', 'ipados'), false) as is_ios,
     has_b and coalesce(lower(eff_os) in ('macos', 'mac os', 'mac os x', 'os x'), false) as is_macos,
     coalesce(has_b and has_s and b_event_id = s_event_id, false) as same_id,
-    coalesce(has_b and has_s and b_event_id = s_event_id and b_name = s_name
+    -- both legs hold purchase names only, and CompletePayment ≡ Purchase, so names always agree
+    coalesce(has_b and has_s and b_event_id = s_event_id
        and abs(extract(epoch from (s_time - b_time))) <= ${DEDUP_WINDOW_SECONDS}, false) as deduped
   from po0
 ),
-po as (
-  select po1.*,
+-- Every rule as a column, and the four segment keys as one array. The fence (OFFSET 0) makes each
+-- column computed once per order, and lets the planner assume a modest number of groups and hash
+-- them instead of sorting every order (it cannot estimate how many combinations computed keys make).
+keyed as (
+  select
+    array[coalesce(eff_browser, 'unknown'),
+          case when eff_os is null then 'unknown'
+               when eff_os_major is null then eff_os
+               else eff_os || ' ' || eff_os_major end,
+          case when dtc is null then 'unknown'
+               when dtc <= 0 then '0'
+               when dtc <= 6 then '1-6'
+               when dtc <= 29 then '7-29'
+               else '30+' end,
+          case when b_rank is null then 'no beacon'
+               when page_load_ms is null then 'unknown'
+               when page_load_ms < ${FAST_PAGE_MS} then '<2s'
+               when page_load_ms <= ${SLOW_PAGE_MS} then '2-5s'
+               else '>5s' end] as k,
+    is_a, has_b, has_s, has_beacon, s_failed_only, same_id, deduped,
     case when not (has_b and has_s) or deduped then null
          when b_event_id is null or s_event_id is null then 'event_id_missing'
          when b_event_id <> s_event_id then 'event_id_mismatch'
-         when b_name <> s_name then 'event_name_mismatch'
          else 'outside_48h' end as dc_reason,
-    case when has_b then null
-         when any_denied then 'consent_denied'
-         when any_blocked then 'ad_blocker'
-         when any_slow then 'slow_page'
-         when not has_beacon then 'no_confirmation_view'
-         else 'pixel_not_fired' end as cause,
+    case b_rank when 4 then null
+                when 3 then 'consent_denied'
+                when 2 then 'ad_blocker'
+                when 1 then 'slow_page'
+                when 0 then 'pixel_not_fired'
+                else 'no_confirmation_view' end as cause,
     coalesce(has_b and attribution = 'utm' and b_has_ttclid is false
        and is_safari and (is_ios or is_macos)
        and coalesce(eff_browser_major, case when is_ios then eff_os_major end) >= ${LTP_SAFARI_MAJOR}, false) as click_id_stripped,
     (has_b and (is_safari or is_ios) and coalesce(dtc >= ${ITP_COOKIE_DAYS}, false)) as cookie_truncated,
-    coalesce(eff_browser, 'unknown') as seg_browser,
-    case when eff_os is null then 'unknown'
-         when eff_os_major is null then eff_os
-         else eff_os || ' ' || eff_os_major end as seg_os,
-    case when dtc is null then 'unknown'
-         when dtc <= 0 then '0'
-         when dtc <= 6 then '1-6'
-         when dtc <= 29 then '7-29'
-         else '30+' end as seg_dtc,
-    case when not has_beacon then 'no beacon'
-         when page_load_ms is null then 'unknown'
-         when page_load_ms < ${FAST_PAGE_MS} then '<2s'
-         when page_load_ms <= ${SLOW_PAGE_MS} then '2-5s'
-         else '>5s' end as seg_load
+    has_s and has_email as s_email, has_s and has_phone as s_phone, has_s and has_external_id as s_external_id,
+    has_s and has_ttclid as s_ttclid, has_s and has_ttp as s_ttp, has_s and has_ip as s_ip,
+    has_s and has_user_agent as s_user_agent
   from po1
-),
--- One hash aggregate over the orders. The four keys travel as one array column of a fenced
--- subquery (OFFSET 0): the planner then assumes a modest number of groups and hashes, instead of
--- sorting every order because it cannot estimate how many combinations computed columns make.
-keyed as (
-  select array[seg_browser, seg_os, seg_dtc, seg_load] as k,
-         is_a, has_b, has_s, has_beacon, s_failed_only, same_id, deduped, dc_reason, cause,
-         click_id_stripped, cookie_truncated,
-         s_email, s_phone, s_external_id, s_ttclid, s_ttp, s_ip, s_user_agent
-  from po
   offset 0
 ),
 agg as (
@@ -319,27 +302,29 @@ export async function eventAggregates(db: Db, p: WindowParams): Promise<EventAgg
     sql`
 with o as not materialized (${inScopeOrders(p)}),
 -- Normalization population: the server events of orders in O that are purchases or near-miss
--- purchase names, in any delivery state (test events only counted).
-ne as not materialized (
-  select se.lint_codes, se.test_event_code is not null as is_test
+-- purchase names, in any delivery state (test events only counted), grouped by their code list:
+-- a few dozen groups, from which both the totals and the per-code counts follow.
+ne as (
+  select se.lint_codes, se.test_event_code is not null as is_test, count(*)::int as n
   from o
   join server_events se on se.store_id = ${p.storeId} and se.order_id = o.platform_id
   where se.event_name in (${PURCHASE}) or 'event_name_nonstandard' = any(se.lint_codes)
+  group by se.lint_codes, is_test
 ),
 norm as (
   select
-    count(*) filter (where not is_test)::int as norm_events,
-    count(*) filter (where not is_test and cardinality(lint_codes) > 0
-                       and not (lint_codes <@ ${textArray(WARNING_LINT_CODES)}))::int as norm_events_with_error,
-    count(*) filter (where not is_test and cardinality(lint_codes) > 0)::int as norm_events_with_code,
-    count(*) filter (where is_test)::int as norm_test_events
+    coalesce(sum(n) filter (where not is_test), 0)::int as norm_events,
+    coalesce(sum(n) filter (where not is_test and cardinality(lint_codes) > 0
+                       and not (lint_codes <@ ${textArray(WARNING_LINT_CODES)})), 0)::int as norm_events_with_error,
+    coalesce(sum(n) filter (where not is_test and cardinality(lint_codes) > 0), 0)::int as norm_events_with_code,
+    coalesce(sum(n) filter (where is_test), 0)::int as norm_test_events
   from ne
 ),
 codes as (
   -- each code once per event, however often the event lists it
-  select u.code, count(*)::int as n
+  select u.code, sum(ne.n)::int as n
   from ne cross join lateral (select distinct c from unnest(ne.lint_codes) as c) as u(code)
-  where not ne.is_test and cardinality(ne.lint_codes) > 0
+  where not ne.is_test
   group by u.code
 ),
 -- Unlinked: the window's live purchase server events (by event_time, else receipt) and purchase
