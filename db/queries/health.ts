@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { healthSnapshots } from '../schema';
 
@@ -74,4 +74,62 @@ export function unsettledSnapshots(db: Db, storeId: string): Promise<HealthSnaps
     .from(healthSnapshots)
     .where(and(eq(healthSnapshots.storeId, storeId), sql`not ${healthSnapshots.settled}`))
     .orderBy(healthSnapshots.windowTo);
+}
+
+/** The report fields the overview and the trend charts read; a full report is ~15 KB of JSON. */
+export const SUMMARY_FIELDS = [
+  'orders',
+  'reported',
+  'reportedGap',
+  'browserCoverage',
+  'serverCoverage',
+  'eitherCoverage',
+  'bothCoverage',
+  'dedupRate',
+  'doubleCounts',
+  'matchQualityEstimate',
+] as const;
+export type SnapshotSummary = Omit<HealthSnapshot, 'metrics'> & {
+  summary: Record<(typeof SUMMARY_FIELDS)[number], number | null>;
+};
+
+const summaryColumns = {
+  id: healthSnapshots.id,
+  storeId: healthSnapshots.storeId,
+  kind: healthSnapshots.kind,
+  windowFrom: healthSnapshots.windowFrom,
+  windowTo: healthSnapshots.windowTo,
+  settled: healthSnapshots.settled,
+  computedAt: healthSnapshots.computedAt,
+  summary: sql<SnapshotSummary['summary']>`jsonb_build_object(${sql.join(
+    SUMMARY_FIELDS.map((f) => sql`${f}::text, ${healthSnapshots.metrics}->${f}::text`),
+    sql`, `,
+  )})`,
+};
+const newestWindowFirst = [desc(healthSnapshots.windowTo), desc(healthSnapshots.windowFrom), desc(healthSnapshots.computedAt)];
+
+/** A store's snapshots of one kind as summaries, newest window first. */
+export function listSnapshotSummaries(db: Db, storeId: string, kind: SnapshotKind, opts: { limit?: number } = {}): Promise<SnapshotSummary[]> {
+  return db
+    .select(summaryColumns)
+    .from(healthSnapshots)
+    .where(and(eq(healthSnapshots.storeId, storeId), eq(healthSnapshots.kind, kind)))
+    .orderBy(...newestWindowFirst)
+    .limit(opts.limit ?? 100);
+}
+
+/**
+ * One summary per store, in one query: the newest snapshot of the first of `kinds` the store has
+ * (e.g. rolling-7, else weekly).
+ */
+export function latestSummaryPerStore(db: Db, kinds: readonly SnapshotKind[]): Promise<SnapshotSummary[]> {
+  const preference = sql`array_position(array[${sql.join(
+    kinds.map((k) => sql`${k}`),
+    sql`, `,
+  )}]::text[], ${healthSnapshots.kind})`;
+  return db
+    .selectDistinctOn([healthSnapshots.storeId], summaryColumns)
+    .from(healthSnapshots)
+    .where(inArray(healthSnapshots.kind, [...kinds]))
+    .orderBy(healthSnapshots.storeId, preference, ...newestWindowFirst);
 }

@@ -3,7 +3,7 @@
  * overview stays fast at any data size). Route handlers return these objects as JSON.
  */
 import type { Db } from '@/db/client';
-import { latestSnapshots, listSnapshots, getSnapshot } from '@/db/queries/health';
+import { getSnapshot, latestSummaryPerStore, listSnapshotSummaries } from '@/db/queries/health';
 import { listReleases } from '@/db/queries/releases';
 import { listStores } from '@/db/queries/stores';
 import type { HealthReport } from '@/lib/health';
@@ -21,10 +21,11 @@ const THRESHOLDS = {
   warning: { eitherCoverage: 0.95, browserCoverage: 0.6, dedupRate: 0.9, gap: 0.1 },
 };
 
-export function healthStatus(
-  r: Pick<HealthReport, 'orders' | 'eitherCoverage' | 'browserCoverage' | 'dedupRate' | 'reportedGap'> | null,
-): HealthStatus {
-  if (!r || r.orders === 0) return 'no_data';
+type StatusFields = 'orders' | 'eitherCoverage' | 'browserCoverage' | 'dedupRate' | 'reportedGap';
+
+/** From a full report or a snapshot summary (which may lack a field as null). */
+export function healthStatus(r: { [K in StatusFields]: number | null } | null): HealthStatus {
+  if (!r || !r.orders) return 'no_data';
   const breaches = (t: typeof THRESHOLDS.warning) =>
     (r.eitherCoverage !== null && r.eitherCoverage < t.eitherCoverage) ||
     (r.browserCoverage !== null && r.browserCoverage < t.browserCoverage) ||
@@ -48,14 +49,14 @@ export interface StoreGlance {
   matchQualityEstimate: number | null;
 }
 
-/** Every store with its latest rolling-7 snapshot (else its latest weekly one). */
+/** Every store with its latest rolling-7 snapshot (else its latest weekly one): two queries in all. */
 export async function storesOverview(db: Db): Promise<{ stores: StoreGlance[] }> {
-  const stores = await listStores(db);
-  const glances = await Promise.all(
-    stores.map(async (s): Promise<StoreGlance> => {
-      const latest = await latestSnapshots(db, s.id);
-      const snap = latest.find((l) => l.kind === 'rolling7') ?? latest.find((l) => l.kind === 'weekly');
-      const r = (snap?.metrics ?? null) as HealthReport | null;
+  const [stores, latest] = await Promise.all([listStores(db), latestSummaryPerStore(db, ['rolling7', 'weekly'])]);
+  const byStore = new Map(latest.map((l) => [l.storeId, l]));
+  return {
+    stores: stores.map((s): StoreGlance => {
+      const snap = byStore.get(s.id);
+      const r = snap?.summary ?? null;
       return {
         store: storeView(s),
         status: healthStatus(r),
@@ -69,8 +70,7 @@ export async function storesOverview(db: Db): Promise<{ stores: StoreGlance[] }>
         matchQualityEstimate: r?.matchQualityEstimate ?? null,
       };
     }),
-  );
-  return { stores: glances };
+  };
 }
 
 export interface WeekPoint {
@@ -98,30 +98,27 @@ export interface StoreDashboard {
 /** Weekly trends, release markers and one week's full report for a store. */
 export async function storeDashboard(db: Db, storeId: string, selected?: { from: string; to: string }): Promise<StoreDashboard> {
   const store = await requireStore(db, storeId);
-  const weekly = (await listSnapshots(db, storeId, 'weekly', { limit: 26 })).reverse();
-  const weeks = weekly.map((s): WeekPoint => {
-    const r = s.metrics as HealthReport;
-    return {
-      from: s.windowFrom,
-      to: s.windowTo,
-      settled: s.settled,
-      orders: r.orders,
-      reported: r.reported,
-      browserCoverage: r.browserCoverage,
-      serverCoverage: r.serverCoverage,
-      eitherCoverage: r.eitherCoverage,
-      dedupRate: r.dedupRate,
-      reportedGap: r.reportedGap,
-      doubleCounts: r.doubleCounts,
-    };
-  });
+  // Summaries for the trend; the full report only for the one week shown.
+  const weekly = (await listSnapshotSummaries(db, storeId, 'weekly', { limit: 26 })).reverse();
+  const weeks = weekly.map(({ windowFrom, windowTo, settled, summary: r }): WeekPoint => ({
+    from: windowFrom,
+    to: windowTo,
+    settled,
+    orders: r.orders ?? 0,
+    reported: r.reported,
+    browserCoverage: r.browserCoverage,
+    serverCoverage: r.serverCoverage,
+    eitherCoverage: r.eitherCoverage,
+    dedupRate: r.dedupRate,
+    reportedGap: r.reportedGap,
+    doubleCounts: r.doubleCounts ?? 0,
+  }));
+  const shown = selected ?? (weekly.length ? { from: weekly[weekly.length - 1]!.windowFrom, to: weekly[weekly.length - 1]!.windowTo } : null);
   let report: HealthReport | null = null;
-  if (selected) {
-    const snap = (await getSnapshot(db, storeId, 'weekly', selected.from, selected.to)) ?? (await getSnapshot(db, storeId, 'adhoc', selected.from, selected.to));
-    if (!snap) throw new AppError('not_found', `no snapshot for ${storeId} ${selected.from}..${selected.to}; run \`signalwatch reconcile --store ${storeId} --from ${selected.from} --to ${selected.to} --save\``);
+  if (shown) {
+    const snap = (await getSnapshot(db, storeId, 'weekly', shown.from, shown.to)) ?? (await getSnapshot(db, storeId, 'adhoc', shown.from, shown.to));
+    if (!snap) throw new AppError('not_found', `no snapshot for ${storeId} ${shown.from}..${shown.to}; run \`signalwatch reconcile --store ${storeId} --from ${shown.from} --to ${shown.to} --save\``);
     report = snap.metrics as HealthReport;
-  } else if (weekly.length) {
-    report = weekly[weekly.length - 1]!.metrics as HealthReport;
   }
   const releases = (await listReleases(db, storeId)).map((r) => ({
     id: r.id,

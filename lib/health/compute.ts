@@ -169,7 +169,7 @@ export function buildBridge(
 ): BridgeStep[] {
   const reportedLabel =
     detail && !detail.complete && reported !== null ? `reported (${detail.daysFetched} of ${detail.daysInWindow} days)` : 'reported';
-  const lost = -(orders - either);
+  const lost = either - orders; // not -(orders - either): no -0 when nothing is lost
   const afterLost = orders + lost;
   const afterDc = afterLost + doubleCounts;
   const afterUnexplained = unexplained === null ? null : afterDc + unexplained;
