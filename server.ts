@@ -57,7 +57,7 @@ export async function startServer(opts: { dev?: boolean; port?: number; quiet?: 
   const handleNext = app.getRequestHandler();
   const adminToken = embedded ? persistentSecret(config.SIGNALWATCH_DATA_DIR, ADMIN_TOKEN_FILE) : undefined;
   const fastRoutes: FastRoute[] = [
-    createCollectRoute({ db: handle.db }),
+    createCollectRoute({ db: handle.db, dbKind: handle.kind }),
     createRelay({ db: handle.db, tiktokBaseUrl: config.TIKTOK_API_BASE_URL }),
     adminCliRoute(adminToken),
   ];

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { selectRows, type Db } from '../client';
+import type { Db } from '../client';
 import { browserEvents } from '../schema';
 import { jsonRowsSource } from './json-rows';
 
@@ -10,19 +10,17 @@ const fromJsonRows = jsonRowsSource(browserEvents);
 
 /**
  * One multi-row INSERT. A beacon id already recorded for the store (a replayed beacon, or the
- * same beacon twice in one batch) inserts nothing. Returns how many rows were new.
+ * same beacon twice in one batch) inserts nothing. Returns how many rows were new — the driver's
+ * affected-row count: counting through `with … returning` cost ~0.5 ms more per statement on PGlite,
+ * where every statement blocks the event loop.
  */
 export async function insertBrowserEvents(db: Db, rows: NewBrowserEvent[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const [result] = await selectRows<{ n: number }>(
-    db,
-    sql`with ins as (
-      insert into ${browserEvents} ${fromJsonRows(rows)}
-      on conflict (store_id, beacon_id) do nothing
-      returning 1
-    ) select count(*)::int as n from ins`,
-  );
-  return Number(result?.n ?? 0);
+  const result = (await db.execute(
+    sql`insert into ${browserEvents} ${fromJsonRows(rows)} on conflict (store_id, beacon_id) do nothing`,
+  )) as unknown as { affectedRows?: number; count?: number };
+  // PGlite answers {affectedRows}, postgres.js a row list with .count.
+  return Number(result.affectedRows ?? result.count ?? 0);
 }
 
 export interface ListBrowserEventsOptions {

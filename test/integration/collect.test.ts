@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '@/db/client';
 import { insertBrowserEvents, listBrowserEvents, type NewBrowserEvent } from '@/db/queries/browser-events';
 import { createStore } from '@/lib/stores';
-import { cachedStoreResolver, closeCollectRoutes, createCollectRoute, MAX_BEACON_BYTES } from '@/lib/ingest/collect';
+import { cachedStoreResolver, closeCollectRoutes, createCollectRoute, EMBEDDED_BATCH, MAX_BEACON_BYTES } from '@/lib/ingest/collect';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 import { startCollectServer, type CollectServer } from './collect-server';
 
@@ -223,6 +223,28 @@ describe.each(testTargets())('POST /api/collect on %s', (target) => {
     } finally {
       await own.close();
     }
+  });
+
+  it('on the embedded database, starts with small time-sized batches and keeps every beacon', async () => {
+    const own = await startCollectServer(t.db, { dbKind: 'pglite', batch: { maxDelayMs: 60_000 } });
+    const [before] = await selectRows<{ n: number }>(t.db, sql`select count(*)::int as n from browser_events`);
+    try {
+      expect(own.route.stats().writer.batchSize).toBe(EMBEDDED_BATCH.minBatch);
+      const results = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          fetch(`${own.url}/api/collect`, { method: 'POST', headers: { 'user-agent': CHROME_UA }, body: JSON.stringify(beacon()) }),
+        ),
+      );
+      expect(results.every((r) => r.status === 202)).toBe(true);
+    } finally {
+      await own.close(); // flushes what the 60 s timer has not written yet
+    }
+    const writer = own.route.stats().writer;
+    expect(writer).toMatchObject({ written: 300, queued: 0, failedWrites: 0 });
+    // Full batches were written while requests arrived, not one 300-row insert at the end.
+    expect(writer.batches).toBeGreaterThanOrEqual(2);
+    const [after] = await selectRows<{ n: number }>(t.db, sql`select count(*)::int as n from browser_events`);
+    expect(Number(after!.n) - Number(before!.n)).toBe(300);
   });
 
   it('caches store keys: a repeat lookup answers without the database', async () => {

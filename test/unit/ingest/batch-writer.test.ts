@@ -126,4 +126,104 @@ describe('BatchWriter', () => {
     expect(maxInFlight).toBe(1);
     expect(w.stats().written).toBe(20);
   });
+
+  describe('targetWriteMs (a database that blocks this thread: PGlite)', () => {
+    /** A write that holds the thread for `msPerRow` of CPU per row, like a synchronous insert. */
+    function cpuBoundWriter(msPerRow: number) {
+      const sizes: number[] = [];
+      const rows: number[] = [];
+      const write = async (batch: number[]) => {
+        sizes.push(batch.length);
+        rows.push(...batch);
+        const start = process.cpuUsage();
+        const spent = () => {
+          const u = process.cpuUsage(start);
+          return (u.user + u.system) / 1000;
+        };
+        while (spent() < batch.length * msPerRow);
+      };
+      return { sizes, rows, write };
+    }
+
+    it('starts at minBatch and grows batches until a write takes about targetWriteMs', async () => {
+      const r = cpuBoundWriter(0.05); // 50 µs per row: a 4 ms target is ~80 rows
+      const w = new BatchWriter<number>({ write: r.write, maxBatch: 500, minBatch: 10, targetWriteMs: 4, maxDelayMs: 10_000 });
+      expect(w.stats().batchSize).toBe(10);
+      for (let i = 0; i < 3000; i++) w.add(i); // a backlog: drained in full batches
+      await w.flush();
+      expect(r.sizes[0]).toBe(10);
+      const settled = w.stats().batchSize;
+      expect(settled).toBeGreaterThanOrEqual(40);
+      expect(settled).toBeLessThanOrEqual(100);
+      expect(Math.max(...r.sizes)).toBeLessThanOrEqual(110);
+      expect(r.rows).toEqual(Array.from({ length: 3000 }, (_, i) => i)); // each row once, in order
+      await w.close();
+    });
+
+    it('stays within minBatch and maxBatch', async () => {
+      const slow = cpuBoundWriter(0.5); // 2 ms target / 0.5 ms per row = 4 rows: clamped to minBatch
+      const ws = new BatchWriter<number>({ write: slow.write, maxBatch: 500, minBatch: 20, targetWriteMs: 2, maxDelayMs: 10_000 });
+      for (let i = 0; i < 200; i++) ws.add(i);
+      await ws.flush();
+      expect(ws.stats().batchSize).toBe(20);
+      expect(slow.sizes.every((n) => n === 20)).toBe(true);
+      await ws.close();
+
+      const fast = cpuBoundWriter(0); // near-free writes: capped at maxBatch
+      const wf = new BatchWriter<number>({ write: fast.write, maxBatch: 100, minBatch: 10, targetWriteMs: 50, maxDelayMs: 10_000 });
+      for (let i = 0; i < 1000; i++) wf.add(i);
+      await wf.flush();
+      expect(wf.stats().batchSize).toBe(100);
+      expect(Math.max(...fast.sizes)).toBe(100);
+      await wf.close();
+    });
+
+    it('learns nothing from a partial batch written by the delay timer', async () => {
+      // Learning from 2 rows at 0.01 ms each would grow batches to maxBatch (10 ms / 0.01 ms).
+      const r = cpuBoundWriter(0.01);
+      const w = new BatchWriter<number>({ write: r.write, maxBatch: 500, minBatch: 50, targetWriteMs: 10, maxDelayMs: 5 });
+      w.add(1);
+      w.add(2);
+      await sleep(30);
+      expect(r.sizes).toEqual([2]);
+      expect(w.stats().batchSize).toBe(50);
+      await w.close();
+    });
+
+    it('is off by default: batches stay at maxBatch', async () => {
+      const r = cpuBoundWriter(0.05);
+      const w = new BatchWriter<number>({ write: r.write, maxBatch: 30, maxDelayMs: 10_000 });
+      for (let i = 0; i < 90; i++) w.add(i);
+      await w.flush();
+      expect(r.sizes).toEqual([30, 30, 30]);
+      expect(w.stats().batchSize).toBe(30);
+      await w.close();
+    });
+
+    it('loses and repeats nothing through failures while resizing', async () => {
+      let fail = 3;
+      const written: number[] = [];
+      const w = new BatchWriter<number>({
+        write: async (batch) => {
+          const start = Date.now();
+          while (Date.now() - start < 1);
+          if (fail-- > 0 && batch.length > 5) throw new Error('database unavailable');
+          written.push(...batch);
+        },
+        maxBatch: 200,
+        minBatch: 5,
+        targetWriteMs: 2,
+        maxDelayMs: 2,
+        retryDelayMs: 1,
+        onError: () => {},
+      });
+      for (let i = 0; i < 1000; i++) {
+        expect(w.add(i)).toBe(true);
+        if (i % 97 === 0) await sleep(1);
+      }
+      const stats = await w.close();
+      expect(written).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(stats).toMatchObject({ queued: 0, written: 1000 });
+    });
+  });
 });
