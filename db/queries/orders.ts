@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { selectRows, type Db } from '../client';
-import { jsonRowsSource } from './json-rows';
+import { jsonRowsSourceOf, prerendered } from './json-rows';
 import { orders } from '../schema';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -36,7 +36,7 @@ const mergeSet = sql.join(
   [...MERGED_COLUMNS.map((c) => sql`${sql.identifier(c)} = ${mergedValue(c)}`), sql`"updated_at" = now()`],
   sql`, `,
 );
-const fromJsonRows = jsonRowsSource(orders);
+const fromJsonRows = jsonRowsSourceOf(orders);
 // Only rows whose merged values differ are written: a repeated sync or duplicate webhook changes nothing.
 const changed = sql.join(
   MERGED_COLUMNS.map((c) => sql`${col(c)} is distinct from ${mergedValue(c)}`),
@@ -44,20 +44,30 @@ const changed = sql.join(
 );
 
 /**
- * Inserts or merges orders on (store, platform id) — every ingest path ends here.
+ * The merge as a CTE named `merged` (one row per written order, `inserted` true for new ones), from
+ * the rows' JSON; `guard` may add a WHERE to the source select (the webhook path's dedup check).
+ */
+export const mergeOrdersCte = (rowsJson: SQL, guard?: SQL) => sql`merged as (
+      insert into ${orders} ${fromJsonRows(rowsJson)} ${guard ?? sql``}
+      on conflict (store_id, platform_id) do update set ${mergeSet}
+      where ${changed}
+      returning (xmax = 0) as inserted
+    )`;
+
+/** Counts of the `merged` CTE, as `inserted` and `updated`. */
+export const MERGED_COUNTS = sql`(select count(*) filter (where inserted) from merged)::int as inserted, (select count(*) filter (where not inserted) from merged)::int as updated`;
+
+// Rendered once: only the rows' JSON is bound per call.
+const upsertStatement = prerendered(1, (rowsJson) => sql`with ${mergeOrdersCte(rowsJson)} select ${MERGED_COUNTS}`);
+
+/**
+ * Inserts or merges orders on (store, platform id) — every ingest path ends here. At most one row
+ * per order (Postgres cannot merge a row twice in one statement).
  * Returns how many were inserted and updated; the rest were unchanged.
  */
 export async function upsertOrders(db: Db, rows: NewOrderRow[]): Promise<{ inserted: number; updated: number }> {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const [result] = await selectRows<{ inserted: number; updated: number }>(
-    db,
-    sql`with merged as (
-      insert into ${orders} ${fromJsonRows(rows)}
-      on conflict (store_id, platform_id) do update set ${mergeSet}
-      where ${changed}
-      returning (xmax = 0) as inserted
-    ) select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from merged`,
-  );
+  const [result] = await selectRows<{ inserted: number; updated: number }>(db, upsertStatement(JSON.stringify(rows)));
   return { inserted: Number(result?.inserted ?? 0), updated: Number(result?.updated ?? 0) };
 }
 

@@ -61,8 +61,10 @@ export function ttclidFromLandingPage(landingPage: string | null | undefined): s
 }
 
 function evidenceOf(visit: Visit): VisitEvidence {
-  const ttclid = ttclidFromLandingPage(visit.landingPage);
-  const utmSource = tiktokUtmSource(visit);
+  // Parsed once for both the click id and utm_source.
+  const landing = parseUrl(visit.landingPage, RELATIVE_BASE);
+  const ttclid = landing?.searchParams.get('ttclid')?.trim() || null;
+  const utmSource = tiktokUtmSource(visit, landing);
   const referrerHost = tiktokReferrerHost(visit.referrerUrl);
   const platformSaysTikTok = includesTikTok(visit.source);
   const kind: AttributionKind = ttclid
@@ -77,8 +79,8 @@ function evidenceOf(visit: Visit): VisitEvidence {
   return { kind, ttclid, utmSource, referrerHost };
 }
 
-function tiktokUtmSource(visit: Visit): string | null {
-  const candidates = [visit.utmSource, parseUrl(visit.landingPage, RELATIVE_BASE)?.searchParams.get('utm_source')];
+function tiktokUtmSource(visit: Visit, landing: URL | null): string | null {
+  const candidates = [visit.utmSource, landing?.searchParams.get('utm_source')];
   for (const candidate of candidates) {
     const trimmed = candidate?.trim();
     if (!trimmed) continue;

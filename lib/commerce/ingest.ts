@@ -81,7 +81,7 @@ export function toOrderRow(store: Pick<Store, 'id' | 'phoneCountry'>, input: Ord
 }
 
 /** Within one batch the newest version of an order wins (Postgres cannot merge a row twice). */
-function newestPerOrder(rows: NewOrderRow[]): NewOrderRow[] {
+export function newestPerOrder(rows: NewOrderRow[]): NewOrderRow[] {
   const byId = new Map<string, NewOrderRow>();
   for (const row of rows) {
     const prev = byId.get(row.platformId);

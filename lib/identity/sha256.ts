@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { getCountries, getCountryCallingCode } from 'libphonenumber-js/max';
 
 const SHA256_LOWER = /^[a-f0-9]{64}$/;
 const SHA256_ANY_CASE = /^[a-fA-F0-9]{64}$/;
 
+// One-shot crypto.hash (Node ≥ 20.12) skips the Hash object createHash builds: ~2× faster for the
+// short values hashed per order in bulk imports. Same digest.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', s, 'hex') : createHash('sha256').update(s, 'utf8').digest('hex');
 }
 
 /** True for exactly 64 lowercase hex characters — the form TikTok expects and passes through. */

@@ -179,6 +179,39 @@ describe.each(testTargets())('orders ingest on %s', (target) => {
     expect(await getOrder(t.db, 'acme', 'C-7')).toBeUndefined();
   });
 
+  it('CSV: a failure after earlier batches were written imports nothing; a later import still works', async () => {
+    // More than one 2,000-line batch, so batch 1 was already sent (pipelined) when the failure comes.
+    const dir = mkdtempSync(join(tmpdir(), 'sw-csv-'));
+    const lines = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `P-${from + i},2026-11-06T10:00:00Z,${(from + i) % 300}.5,USD,p${from + i}@example.com`);
+    const header = 'id,processed_at,value,currency,email\n';
+    const countP = async () =>
+      (await selectRows<{ n: number }>(t.db, sql`select count(*)::int as n from orders where store_id = 'acme' and platform_id like 'P-%'`))[0]!.n;
+
+    // The database refuses a row validation accepts (a year Postgres cannot store), in batch 2.
+    const dbFails = join(dir, 'db-fails.csv');
+    writeFileSync(dbFails, header + [...lines(0, 2600), 'P-X,-100000-01-01T00:00:00Z,1,USD,', ...lines(2600, 4500)].join('\n') + '\n');
+    await expect(importOrdersCsv(t.db, store, dbFails)).rejects.toThrow(/nothing was imported/);
+    expect(await countP()).toBe(0);
+
+    // A malformed line in batch 3, after two batches were written.
+    const malformed = join(dir, 'malformed-late.csv');
+    writeFileSync(malformed, header + [...lines(0, 4500), 'P-Y,"2026-11-06,1,USD,', ...lines(4500, 4600)].join('\n') + '\n');
+    await expect(importOrdersCsv(t.db, store, malformed)).rejects.toThrow(/nothing was imported/);
+    expect(await countP()).toBe(0);
+
+    // The same connection pool imports a good file afterwards; counts add up across batches.
+    const good = join(dir, 'good-large.csv');
+    writeFileSync(good, header + [...lines(0, 4500), 'P-bad,2026-11-06T10:00:00Z,-1,USD,', 'P-1,2026-11-06T10:00:00Z,1.5,USD,'].join('\n') + '\n');
+    const progress: number[] = [];
+    const r = await importOrdersCsv(t.db, store, good, (rows) => progress.push(rows));
+    expect(r).toMatchObject({ received: 4502, accepted: 4501, inserted: 4500, updated: 0, unchanged: 1 });
+    expect(r.rejected).toEqual([{ index: 4501, id: 'P-bad', reason: 'value: must not be negative' }]);
+    expect(progress.at(-1)).toBe(4502);
+    expect(await countP()).toBe(4500);
+    expect(await importOrdersCsv(t.db, store, good)).toMatchObject({ inserted: 0, updated: 0, unchanged: 4501 });
+  });
+
   it('no raw email or phone exists anywhere in the database', async () => {
     const tables = await selectRows<{ table_name: string }>(
       t.db,
