@@ -31,11 +31,19 @@ const KEY_RE = /^[A-Za-z0-9_-]{4,64}$/;
 const BEACON_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const optionalText = (max: number) => z.string().max(max).nullish();
 const optionalFlag = z.boolean().nullish();
+/**
+ * Postgres text cannot hold U+0000 or an unpaired surrogate half (JSON allows both): one such
+ * value stored as-is would fail the INSERT of its whole batch on every retry, so nothing behind it
+ * would ever be written. (A well-formed surrogate pair — an emoji — is one code point under /u.)
+ */
+const UNSTORABLE_RE = /[\u0000\p{Cs}]/u;
+const storable = <S extends z.ZodString>(s: S) => s.refine((v) => !UNSTORABLE_RE.test(v), 'must not contain U+0000 or unpaired surrogates');
+const storedText = (max: number) => storable(z.string().max(max)).nullish();
 
 const beaconEventSchema = z.object({
-  name: z.string().min(1).max(64),
-  event_id: optionalText(128),
-  order_id: optionalText(128),
+  name: storable(z.string().min(1).max(64)),
+  event_id: storedText(128),
+  order_id: storedText(128),
 });
 
 /** The beacon body, version 1 (docs/beacon.md). Unknown keys are ignored (newer scripts). */
@@ -44,7 +52,7 @@ export const beaconSchema = z.object({
   store: z.string().regex(KEY_RE, 'must be the store public key from data-store'),
   id: z.string().regex(BEACON_ID_RE, 'must be 8-64 characters of A-Z a-z 0-9 _ -'),
   /** From data-order-id on the script tag: the order when no mirrored event names it. */
-  order_id: optionalText(128),
+  order_id: storedText(128),
   events: z.array(beaconEventSchema).max(20).optional(),
   page: z
     .object({

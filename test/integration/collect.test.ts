@@ -225,6 +225,16 @@ describe.each(testTargets())('POST /api/collect on %s', (target) => {
     }
   });
 
+  it('refuses a beacon the database could not store, so it cannot fail the batch of the others', async () => {
+    const before = await count();
+    const good = beacon();
+    const [bad, ok] = await Promise.all([post(beacon({ order_id: 'a\u0000b' })), post(good)]);
+    await expectError(bad, 400, 'validation_failed');
+    expect(ok.status).toBe(202);
+    expect(await count()).toBe(before + 1);
+    expect(srv.route.stats().writer).toMatchObject({ queued: 0 });
+  });
+
   it('on the embedded database, starts with small time-sized batches and keeps every beacon', async () => {
     const own = await startCollectServer(t.db, { dbKind: 'pglite', batch: { maxDelayMs: 60_000 } });
     const [before] = await selectRows<{ n: number }>(t.db, sql`select count(*)::int as n from browser_events`);

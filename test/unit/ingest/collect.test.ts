@@ -49,6 +49,15 @@ describe('beacon schema', () => {
     });
   });
 
+  it('rejects ids and names Postgres text cannot store (U+0000, unpaired surrogates), keeps emoji', () => {
+    // Stored as-is, such a value would fail its whole batch's INSERT on every retry.
+    expectValidationError({ ...full, order_id: 'a\u0000b' }, /^order_id: must not contain U\+0000/);
+    expectValidationError({ ...full, events: [{ name: 'CompletePayment', event_id: '10\ud80001' }] }, /^events\.0\.event_id: must not contain/);
+    expectValidationError({ ...full, events: [{ name: 'Complete\udc00Payment' }] }, /^events\.0\.name: must not contain/);
+    expectValidationError({ ...full, events: [{ name: 'CompletePayment', order_id: '\u0000' }] }, /^events\.0\.order_id: must not contain/);
+    expect(parseBeacon({ ...full, order_id: 'order-\u{1F600}' }).order_id).toBe('order-\u{1F600}');
+  });
+
   it('rejects wrong types and values, naming the field', () => {
     expectValidationError({ ...full, v: 2 }, /^v:/);
     expectValidationError({ ...full, store: 'x' }, /store/);
