@@ -338,6 +338,16 @@ describe.each(testTargets())('browser_events queries on %s', (target) => {
     expect(await insertBrowserEvents(t.db, [])).toBe(0);
   });
 
+  it.runIf(target === 'pglite')('PGlite: the prepared INSERT survives DEALLOCATE ALL and quotes any text', async () => {
+    expect(await insertBrowserEvents(t.db, [{ storeId: a, beaconId: 'prep-0001' }])).toBe(1);
+    await t.db.execute(sql`deallocate all`);
+    // Text that would end a naive literal or dollar quote is stored verbatim.
+    const tricky = `it's $r$ $r0$ \\ "q" ${'$$'}`;
+    expect(await insertBrowserEvents(t.db, [{ storeId: a, beaconId: 'prep-0002', orderId: tricky }, { storeId: a, beaconId: 'prep-0001' }])).toBe(1);
+    const rows = await listBrowserEvents(t.db, { storeId: a });
+    expect(rows.find((r) => r.beaconId === 'prep-0002')?.orderId).toBe(tricky);
+  });
+
   it('lists a store\'s beacons newest first, by received window and limit', async () => {
     const at = (iso: string) => new Date(iso);
     await insertBrowserEvents(t.db, [
