@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { selectRows, type Db } from '../client';
+import type { Db } from '../client';
 import { jsonRowsSourceOf, prerendered } from './json-rows';
 import { orders } from '../schema';
 
@@ -58,7 +58,7 @@ export const mergeOrdersCte = (rowsJson: SQL, guard?: SQL) => sql`merged as (
 export const MERGED_COUNTS = sql`(select count(*) filter (where inserted) from merged)::int as inserted, (select count(*) filter (where not inserted) from merged)::int as updated`;
 
 // Rendered once: only the rows' JSON is bound per call.
-const upsertStatement = prerendered(1, (rowsJson) => sql`with ${mergeOrdersCte(rowsJson)} select ${MERGED_COUNTS}`);
+const upsertStatement = prerendered<{ inserted: number; updated: number }>(1, (rowsJson) => sql`with ${mergeOrdersCte(rowsJson)} select ${MERGED_COUNTS}`);
 
 /**
  * Inserts or merges orders on (store, platform id) — every ingest path ends here. At most one row
@@ -67,7 +67,7 @@ const upsertStatement = prerendered(1, (rowsJson) => sql`with ${mergeOrdersCte(r
  */
 export async function upsertOrders(db: Db, rows: NewOrderRow[]): Promise<{ inserted: number; updated: number }> {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const [result] = await selectRows<{ inserted: number; updated: number }>(db, upsertStatement(JSON.stringify(rows)));
+  const [result] = await upsertStatement(db, JSON.stringify(rows));
   return { inserted: Number(result?.inserted ?? 0), updated: Number(result?.updated ?? 0) };
 }
 

