@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { jsonRowsSourceOf, prerendered } from './json-rows';
+import { jsonRowsSourceOf, prerendered, rowsJsonWithoutNulls } from './json-rows';
 import { orders } from '../schema';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -36,7 +36,7 @@ const mergeSet = sql.join(
   [...MERGED_COLUMNS.map((c) => sql`${sql.identifier(c)} = ${mergedValue(c)}`), sql`"updated_at" = now()`],
   sql`, `,
 );
-const fromJsonRows = jsonRowsSourceOf(orders);
+const fromJsonRows = jsonRowsSourceOf(orders, 'json');
 // Only rows whose merged values differ are written: a repeated sync or duplicate webhook changes nothing.
 const changed = sql.join(
   MERGED_COLUMNS.map((c) => sql`${col(c)} is distinct from ${mergedValue(c)}`),
@@ -45,7 +45,7 @@ const changed = sql.join(
 
 /**
  * The merge as a CTE named `merged` (one row per written order, `inserted` true for new ones), from
- * the rows' JSON; `guard` may add a WHERE to the source select (the webhook path's dedup check).
+ * the rows' JSON (rowsJsonWithoutNulls); `guard` may add a WHERE to the source select (the webhook path's dedup check).
  */
 export const mergeOrdersCte = (rowsJson: SQL, guard?: SQL) => sql`merged as (
       insert into ${orders} ${fromJsonRows(rowsJson)} ${guard ?? sql``}
@@ -67,7 +67,7 @@ const upsertStatement = prerendered<{ inserted: number; updated: number }>(1, (r
  */
 export async function upsertOrders(db: Db, rows: NewOrderRow[]): Promise<{ inserted: number; updated: number }> {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const [result] = await upsertStatement(db, JSON.stringify(rows));
+  const [result] = await upsertStatement(db, rowsJsonWithoutNulls(rows));
   return { inserted: Number(result?.inserted ?? 0), updated: Number(result?.updated ?? 0) };
 }
 

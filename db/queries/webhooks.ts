@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { webhookDeliveries } from '../schema';
-import { prerendered } from './json-rows';
+import { prerendered, rowsJsonWithoutNulls } from './json-rows';
 import { MERGED_COUNTS, mergeOrdersCte, type NewOrderRow } from './orders';
 
 export type NewWebhookDelivery = typeof webhookDeliveries.$inferInsert;
@@ -45,7 +45,7 @@ export async function recordWebhookDeliveryWithOrders(
     delivery.topic,
     delivery.resourceId ?? null,
     delivery.outcome,
-    JSON.stringify(rows),
+    rowsJsonWithoutNulls(rows),
   );
   return { fresh: Number(r?.fresh ?? 0) > 0, inserted: Number(r?.inserted ?? 0), updated: Number(r?.updated ?? 0) };
 }
