@@ -56,14 +56,18 @@ export function classifyAttribution(visits: OrderInput['visits']): Attribution {
 
 /** The ttclid in a landing URL or path's query, if any (also used to keep it for resend). */
 export function ttclidFromLandingPage(landingPage: string | null | undefined): string | null {
-  const value = parseUrl(landingPage, RELATIVE_BASE)?.searchParams.get('ttclid')?.trim();
+  return ttclidOf(parseUrl(landingPage, RELATIVE_BASE));
+}
+
+function ttclidOf(landing: URL | null): string | null {
+  const value = landing?.searchParams.get('ttclid')?.trim();
   return value ? value : null;
 }
 
 function evidenceOf(visit: Visit): VisitEvidence {
   // Parsed once for both the click id and utm_source.
   const landing = parseUrl(visit.landingPage, RELATIVE_BASE);
-  const ttclid = landing?.searchParams.get('ttclid')?.trim() || null;
+  const ttclid = ttclidOf(landing);
   const utmSource = tiktokUtmSource(visit, landing);
   const referrerHost = tiktokReferrerHost(visit.referrerUrl);
   const platformSaysTikTok = includesTikTok(visit.source);
