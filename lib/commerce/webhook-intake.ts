@@ -7,7 +7,7 @@ import type { Db } from '@/db/client';
 import { getStoreByShopDomain, type Store } from '@/db/queries/stores';
 import { recordWebhookDelivery, recordWebhookDeliveryWithOrders } from '@/db/queries/webhooks';
 import { insertRelease } from '@/db/queries/releases';
-import { getStoreSecret } from '@/lib/stores';
+import { getStoreSecret, onStoreChanged } from '@/lib/stores';
 import { AppError } from '@/lib/http/errors';
 import { toOrderRow } from './ingest';
 import {
@@ -28,8 +28,10 @@ export interface WebhookOutcome {
 const REQUIRED = ['x-shopify-topic', 'x-shopify-hmac-sha256', 'x-shopify-shop-domain', 'x-shopify-webhook-id'];
 
 // ── Store and decrypted secrets by shop domain, cached in process ─────────────────────────────────
-// Looking them up took 3 of a webhook's 7 statements plus two AES-GCM decrypts. Kept for 30 s:
-// a store setting changed meanwhile (phone country, shop domain) applies within 30 s, and a
+// Looking them up took 3 of a webhook's 7 statements plus two AES-GCM decrypts. A change made in
+// this process (lib/stores, e.g. the CLI run by the app) clears the cache at once. Otherwise
+// (another process on the same Postgres) entries are kept for 30 s: a store setting changed
+// meanwhile (phone country, shop domain) applies within 30 s, and a
 // removed secret is still accepted for up to 30 s (Shopify's previous secret is accepted for an
 // hour after a rotation anyway). A NEW secret applies at once: a signature that does not verify
 // against the cached secrets reloads them first (at most once a second per shop, so forged
@@ -88,6 +90,8 @@ export const webhookAuthCache = {
     clock = fn;
   },
 };
+
+onStoreChanged((db) => webhookAuthCache.clear(db));
 
 export async function receiveShopifyWebhook(db: Db, headers: Headers, rawBody: Buffer): Promise<WebhookOutcome> {
   const missing = REQUIRED.filter((h) => !headers.get(h));

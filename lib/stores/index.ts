@@ -230,6 +230,17 @@ export async function requireStore(db: Db, id: string): Promise<Store> {
   return store;
 }
 
+// Code that caches store settings or secrets in process (the webhook intake) listens here, so a
+// change made in this process (the CLI run by the app) applies at once instead of after its TTL.
+type StoreChangeListener = (db: Db, storeId: string) => void;
+const storeChangeListeners = new Set<StoreChangeListener>();
+export function onStoreChanged(listener: StoreChangeListener): void {
+  storeChangeListeners.add(listener);
+}
+function storeChanged(db: Db, storeId: string) {
+  for (const listener of storeChangeListeners) listener(db, storeId);
+}
+
 /** Applies `key=value` settings; all are validated before any is written. */
 export async function updateStoreSettings(
   db: Db,
@@ -255,7 +266,7 @@ export async function updateStoreSettings(
     });
     await recordAudit(tx, { actor, storeId: id, action: 'store.update', details: { keys: Object.keys(patch) } });
     return storeView(updated!);
-  });
+  }).finally(() => storeChanged(db, id));
 }
 
 export async function rotateIngestKey(db: Db, id: string, actor = 'cli') {
@@ -284,6 +295,7 @@ export async function setStoreSecret(db: Db, id: string, name: string, value: st
     await q.upsertStoreSecret(tx, id, secretName, encryptSecret(trimmed));
     await recordAudit(tx, { actor, storeId: id, action: 'store.secret_set', details: { name: secretName } });
   });
+  storeChanged(db, id);
 }
 
 export async function getStoreSecret(db: Db, id: string, name: SecretName): Promise<string | undefined> {

@@ -45,6 +45,11 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
     return receiveShopifyWebhook(t.db, w.headers, w.raw);
   };
 
+  // A change made by another process (a CLI against the same Postgres) does not reach this
+  // process's cache: simulated by changing through a transaction handle, which is not the cache key.
+  const secretSetElsewhere = (store: string, value: string) =>
+    t.db.transaction((tx) => setStoreSecret(tx, store, 'shopify_webhook_secret', value));
+
   beforeAll(async () => {
     t = await createTestDatabase(target);
     webhookAuthCache.setClock(() => now);
@@ -58,11 +63,11 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
 
   it('cached secrets: a new secret works at once, a replaced one stops within the 30 s TTL', async () => {
     expect(await send(order(1), 'secret-1')).toMatchObject({ status: 'processed' });
-    await setStoreSecret(t.db, 'cache', 'shopify_webhook_secret', 'secret-2');
+    await secretSetElsewhere('cache', 'secret-2');
     now += 1_500;
     // Not in the cache yet: the mismatch reloads the secrets.
     expect(await send(order(2), 'secret-2')).toMatchObject({ status: 'processed' });
-    await setStoreSecret(t.db, 'cache', 'shopify_webhook_secret', 'secret-3');
+    await secretSetElsewhere('cache', 'secret-3');
     // secret-2 is still cached (documented: up to 30 s)…
     expect(await send(order(3), 'secret-2')).toMatchObject({ status: 'processed' });
     now += 31_000;
@@ -76,7 +81,7 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
   it('cache: forged signatures do not reload more than once a second; clear() forgets at once', async () => {
     now += 31_000;
     expect(await send(order(5), 'secret-3')).toMatchObject({ status: 'processed' });
-    await setStoreSecret(t.db, 'cache', 'shopify_webhook_secret', 'secret-4');
+    await secretSetElsewhere('cache', 'secret-4');
     // Within a second of the load a mismatch does not reload: refused.
     await expect(send(order(6), 'secret-4')).rejects.toMatchObject({ status: 401 });
     webhookAuthCache.clear(t.db);
@@ -90,7 +95,7 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
     now += 1_000;
     expect(await send(order(7), 'other', { domain: 'late.myshopify.com' })).toMatchObject({ status: 'processed' });
     // A national phone is read with the store's country: GB now, US once the cached store expires.
-    await updateStoreSettings(t.db, 'late', { phone_country: 'US' });
+    await t.db.transaction((tx) => updateStoreSettings(tx, 'late', { phone_country: 'US' }));
     await send(order(8, { phone: '(415) 555-0123' }), 'other', { domain: 'late.myshopify.com' });
     now += 31_000;
     await send(order(9, { phone: '(415) 555-0123' }), 'other', { domain: 'late.myshopify.com' });
@@ -98,6 +103,20 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
     // Order 7 carries +14155550123: the US reading of the national number.
     expect(await phoneHash('8')).not.toBe(await phoneHash('7'));
     expect(await phoneHash('9')).toBe(await phoneHash('7'));
+  });
+
+  it('cache: a secret or setting changed in this process (the CLI run by the app) applies at once', async () => {
+    now += 31_000;
+    expect(await send(order(20), 'secret-4')).toMatchObject({ status: 'processed' });
+    await setStoreSecret(t.db, 'cache', 'shopify_webhook_secret', 'secret-5');
+    // No TTL wait and no mismatch reload needed (a reload would be refused within a second anyway).
+    await expect(send(order(21), 'secret-4')).rejects.toMatchObject({ status: 401 });
+    expect(await send(order(21), 'secret-5')).toMatchObject({ status: 'processed' });
+    await updateStoreSettings(t.db, 'cache', { shop_domain: 'renamed.myshopify.com' });
+    await expect(send(order(22), 'secret-5')).rejects.toMatchObject({ status: 404 });
+    expect(await send(order(22), 'secret-5', { domain: 'renamed.myshopify.com' })).toMatchObject({ status: 'processed' });
+    await updateStoreSettings(t.db, 'cache', { shop_domain: 'cache.myshopify.com' });
+    await setStoreSecret(t.db, 'cache', 'shopify_webhook_secret', 'secret-4');
   });
 
   it('one statement: concurrent repeats of a webhook id record one delivery and one order', async () => {
