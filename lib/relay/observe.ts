@@ -29,6 +29,15 @@ export function orderIdOf(event: unknown, template: string): string | null {
   return m?.[1] ?? null;
 }
 
+/**
+ * Postgres text cannot hold U+0000 or an unpaired surrogate half, which JSON allows: one such
+ * value would fail the whole batch of observations on every retry. Recorded as near as storable.
+ */
+export function storableText(v: string): string {
+  return v.replace(/\u0000/g, '').replace(/\p{Cs}/gu, '\uFFFD');
+}
+const text = (v: string | null): string | null => (v === null ? null : storableText(v));
+
 function eventTime(v: unknown): Date | null {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return null;
@@ -66,12 +75,12 @@ export function toServerEventRow(
     receivedAt: ctx.receivedAt ?? new Date(),
     source: ctx.source,
     eventTime: eventTime(e.event_time),
-    eventName: typeof e.event === 'string' ? e.event : null,
-    eventId: typeof e.event_id === 'string' || typeof e.event_id === 'number' ? String(e.event_id) : null,
-    orderId: orderIdOf(event, store.eventIdTemplate),
-    testEventCode: ctx.testEventCode ?? null,
+    eventName: typeof e.event === 'string' ? storableText(e.event) : null,
+    eventId: typeof e.event_id === 'string' || typeof e.event_id === 'number' ? storableText(String(e.event_id)) : null,
+    orderId: text(orderIdOf(event, store.eventIdTemplate)),
+    testEventCode: text(ctx.testEventCode ?? null),
     value: value !== null && Math.abs(value) < 1e11 ? value : null,
-    currency: typeof props.currency === 'string' ? props.currency.slice(0, 8) : null,
+    currency: typeof props.currency === 'string' ? storableText(props.currency.slice(0, 8)) : null,
     hasEmail: keys.email,
     hasPhone: keys.phone,
     hasExternalId: keys.external_id,
@@ -83,7 +92,7 @@ export function toServerEventRow(
     fixes: ctx.fixesByIndex?.get(index) ?? [],
     delivery: ctx.delivery,
     tiktokCode: ctx.tiktokCode ?? null,
-    tiktokMessage: ctx.tiktokMessage ?? null,
+    tiktokMessage: text(ctx.tiktokMessage ?? null),
     outboxId: ctx.outboxId ?? null,
   };
 }
