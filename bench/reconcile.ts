@@ -21,6 +21,7 @@
  *          --keep-db (keep the loaded database), --db NAME (reuse a kept database: skips the load).
  */
 import { parseArgs } from 'node:util';
+import { sql as dsql } from 'drizzle-orm';
 import postgres from 'postgres';
 import {
   ADMIN_URL,
@@ -350,6 +351,8 @@ async function dashboard(url: string, report: HealthReport): Promise<void> {
   heading('Dashboard API on the real app (snapshots, no recomputation)');
   ensureNextBuild();
   const handle = await openDatabase({ url }, { max: 2 });
+  // A reused (--db) database still holds the extra stores of its last run: the 1-store figures need them gone.
+  await handle.db.execute(dsql`delete from stores where id like ${`${STORE_ID}-%`}`);
   await saveSnapshots(handle.db, STORE_ID, report, 26);
   const metricsBytes = Buffer.byteLength(JSON.stringify(report));
   console.log(`  saved 26 weekly + 1 rolling-7 snapshot for ${STORE_ID} (metrics JSON ${fmtInt(metricsBytes)} bytes each)`);
