@@ -12,9 +12,7 @@
  * Options: --rows N (default 100000), --seconds S (webhook run length, default 10),
  *          --connections C (default 20), --skip-pglite, --skip-webhooks, --skip-import,
  *          --keep-csv (leave the generated file in the temp dir), --generate-only (write the CSV, keep it, stop),
- *          --reimport (import the same file a second time: the all-unchanged merge path),
- *          --prototype (also time a one-parameter jsonb batch insert of the same rows: what the
- *          import could cost with its statement built once; not the app's code).
+ *          --reimport (import the same file a second time: the all-unchanged merge path).
  */
 import { createHmac } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -58,7 +56,6 @@ const { values: args } = parseArgs({
     'skip-import': { type: 'boolean', default: false },
     'keep-csv': { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
-    prototype: { type: 'boolean', default: false },
     reimport: { type: 'boolean', default: false },
   },
 });
@@ -198,7 +195,8 @@ function generateCsv(path: string, rows: number): Promise<void> {
 
 const STORE = { id: 'bench-shop', name: 'Bench Shop', platform: 'shopify' as const, shop_domain: 'bench-shop.myshopify.com', timezone: 'UTC', currency: 'USD', phone_country: 'US' };
 
-const STORE_ID_ONLY = { id: STORE.id, phoneCountry: 'US' };
+/** What hashing and the import need of the store. */
+const STORE_SETTINGS = { id: STORE.id, phoneCountry: 'US' };
 
 /** The CSV's columns, typed the way `orders` types them; one key (like orders_store_platform_uq). */
 const COPY_TABLE = `create table copy_orders (
@@ -206,35 +204,6 @@ const COPY_TABLE = `create table copy_orders (
   currency char(3) not null, test boolean, cancelled_at timestamptz, updated_at timestamptz, channel text,
   email text, phone text, external_id text, ip text, user_agent text, ttclid text, ttp text,
   landing_url text, referrer_url text, utm_source text, platform_source text, first_visit_at timestamptz)`;
-
-/**
- * --prototype: what importOrdersCsv could cost with its upsert statement built once. Same parse,
- * validation and toOrderRow as the app; each 2,000 rows go as ONE jsonb parameter through
- * `insert … select … from jsonb_to_recordset($1) on conflict do nothing` in one transaction.
- * Not the app's merge (a fresh import never merges), so it is a lower bound, not a drop-in.
- */
-async function prototypeImport(sql: postgres.Sql, csvPath: string): Promise<void> {
-  const cols = await sql<{ name: string; type: string }[]>`
-    select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
-    where a.attrelid = 'orders'::regclass and a.attnum > 0 and not a.attisdropped
-      and a.attname not in ('id', 'created_at', 'updated_at') order by a.attnum`;
-  const camel = (c: string) => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-  const names = cols.map((c) => c.name).join(', ');
-  const text = `insert into orders (${names}) select ${names}
-    from jsonb_to_recordset($1::text::jsonb) as r(${cols.map((c) => `${c.name} ${c.type}`).join(', ')})
-    on conflict (store_id, platform_id) do nothing`;
-  const records = parseCsvSync(readFileSync(csvPath), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as unknown[];
-  await sql.begin(async (tx) => {
-    for (let i = 0; i < records.length; i += 2_000) {
-      const { good } = parseGenericOrders(records.slice(i, i + 2_000), i + 1);
-      const rows = good.map((o) => {
-        const row = toOrderRow(STORE_ID_ONLY, o, 'csv') as unknown as Record<string, unknown>;
-        return Object.fromEntries(cols.map((c) => [c.name, row[camel(c.name)] ?? null]));
-      });
-      await tx.unsafe(text, [JSON.stringify(rows)]);
-    }
-  });
-}
 
 interface ImportFigures {
   copyPgRowsPerS: number;
@@ -248,7 +217,7 @@ const perKRows = (ms: number) => `${((ms / ROWS) * 1000).toFixed(0)} ms`;
 
 async function csvImport(csvPath: string): Promise<ImportFigures> {
   heading(`CSV import: ${fmtInt(ROWS)} rows, ${(statSync(csvPath).size / 1e6).toFixed(1)} MB`);
-  const store = { id: STORE.id, phoneCountry: 'US' };
+  const store = STORE_SETTINGS;
 
   // Where the import's Node CPU goes, without a database: parse → zod → hash/classify → SQL build.
   {
@@ -310,15 +279,6 @@ async function csvImport(csvPath: string): Promise<ImportFigures> {
     if (re) figures.reimportPgRowsPerS = ROWS / (re.wallMs / 1000);
     const [{ n: afterAgain }] = await sql<{ n: number }[]>`select count(*)::int as n from orders where store_id = ${STORE.id}`;
 
-    // --prototype: the same pipeline with the statement built once per batch (one jsonb parameter).
-    let proto: { wallMs: number; selfCpuMs: number; pgCpuMs: number; rows: number } | undefined;
-    if (args.prototype) {
-      await sql`delete from orders where store_id = ${STORE.id}`;
-      await sql`vacuum orders`;
-      const m = await withCpu(scratch.name, undefined, () => prototypeImport(sql, csvPath));
-      const [{ n: protoRows }] = await sql<{ n: number }[]>`select count(*)::int as n from orders where store_id = ${STORE.id}`;
-      proto = { ...m, rows: protoRows };
-    }
     await sql.end();
     await handle.close();
 
@@ -329,9 +289,6 @@ async function csvImport(csvPath: string): Promise<ImportFigures> {
       ['importOrdersCsv', fmtS(imp.wallMs), fmtInt(figures.importPgRowsPerS), fmtRatio(imp.wallMs / copy.wallMs) + ' slower', perKRows(imp.selfCpuMs), perKRows(imp.pgCpuMs), fmtInt(imported)],
       ...(re
         ? [['importOrdersCsv (re-import)', fmtS(re.wallMs), fmtInt(figures.reimportPgRowsPerS!), fmtRatio(re.wallMs / copy.wallMs) + ' slower', perKRows(re.selfCpuMs), perKRows(re.pgCpuMs), fmtInt(afterAgain)]]
-        : []),
-      ...(proto
-        ? [['prototype (not app code): jsonb batch', fmtS(proto.wallMs), fmtInt(ROWS / (proto.wallMs / 1000)), fmtRatio(proto.wallMs / copy.wallMs) + ' slower', perKRows(proto.selfCpuMs), perKRows(proto.pgCpuMs), fmtInt(proto.rows)]]
         : []),
     ]);
     console.log(
@@ -676,7 +633,7 @@ async function webhooks(): Promise<WebhookFigures> {
     // Where the function's Node CPU goes: statement building and per-request parsing, no database.
     const offline = offlineDb();
     const sample = JSON.parse(webhookBody(42, rng(42))) as unknown;
-    const { droppedKeys, ...row } = toOrderRow(STORE_ID_ONLY, mapWebhookOrder(sample), 'shopify_webhook');
+    const { droppedKeys, ...row } = toOrderRow(STORE_SETTINGS, mapWebhookOrder(sample), 'shopify_webhook');
     void droppedKeys;
     const upsertMs = await cpuPerCall(500, () => upsertOrders(offline.db, [row]));
     const upsertChars = offline.last().chars;
@@ -686,7 +643,7 @@ async function webhooks(): Promise<WebhookFigures> {
     const deliveryChars = offline.last().chars;
     const selectMs = await cpuPerCall(500, () => getStoreByShopDomain(offline.db, SHOP_DOMAIN));
     const testCheckMs = await cpuPerCall(2000, async () => isShopifyTestNotification(sample));
-    const mapMs = await cpuPerCall(2000, async () => toOrderRow(STORE_ID_ONLY, mapWebhookOrder(sample), 'shopify_webhook'));
+    const mapMs = await cpuPerCall(2000, async () => toOrderRow(STORE_SETTINGS, mapWebhookOrder(sample), 'shopify_webhook'));
     console.log(
       `  Node CPU per request, no database: upsertOrders SQL build ${fmtMs(upsertMs)} (${fmtInt(upsertChars)}-char statement), ` +
         `delivery + order statement build ${fmtMs(deliveryMs)} (${fmtInt(deliveryChars)} chars; the one a webhook sends), ` +

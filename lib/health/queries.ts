@@ -358,9 +358,6 @@ from norm, unlinked`,
   return row!;
 }
 
-/** The former name of eventAggregates. */
-export const unlinkedEvents = eventAggregates;
-
 export interface DailyCountRow {
   day: string;
   total: number | null;
