@@ -148,7 +148,7 @@ function Report({ report: r, data }: { report: HealthReport; data: Dashboard }) 
         </section>
       </div>
 
-      <section className="panel">
+      <section className="panel" data-testid="trend">
         <h2>Weekly trend</h2>
         <p className="muted small">Dashed vertical lines are releases. Hollow points are provisional weeks.</p>
         <TrendChart weeks={data.weeks} releases={data.releases} />

@@ -67,19 +67,24 @@ export function TrendChart({ weeks, releases }: Pick<StoreDashboard, 'weeks' | '
   const values = data.flatMap((d) => [d['Browser leg'], d['Server leg'], d['Either leg'], d['Dedup rate'], d['Reported gap']]);
   const lowest = Math.min(0, Math.floor(Math.min(...values.map((v) => v ?? 0)) * 4) / 4);
   const ticks = Array.from({ length: Math.round((1 - lowest) * 4) + 1 }, (_, i) => lowest + i / 4);
-  const dot = (color: string) => (props: { cx?: number; cy?: number; payload?: { provisional: boolean }; index?: number }) => (
-    <circle key={props.index} cx={props.cx} cy={props.cy} r={3.5} stroke={color} strokeWidth={1.5} fill={props.payload?.provisional ? '#fff' : color} />
-  );
+  // A week without a value (e.g. no dedup rate when no order has both legs) draws no point: recharts
+  // still calls the renderer, with no cy.
+  const dot = (color: string) => (props: { cx?: number; cy?: number | null; payload?: { provisional: boolean }; index?: number }) =>
+    typeof props.cy === 'number' ? (
+      <circle key={props.index} cx={props.cx} cy={props.cy} r={3.5} stroke={color} strokeWidth={1.5} fill={props.payload?.provisional ? '#fff' : color} />
+    ) : (
+      <g key={props.index} />
+    );
   return (
     <ResponsiveContainer width="100%" height={300}>
-      <LineChart data={data} margin={{ top: 28, right: 16, left: 8, bottom: 4 }}>
+      <LineChart data={data} margin={{ top: markers.length > 1 ? 34 : 22, right: 16, left: 8, bottom: 4 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="week" tick={{ fontSize: 12 }} />
         <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={{ fontSize: 12 }} domain={[lowest, 1]} ticks={ticks} />
         <Tooltip formatter={(v) => pct(typeof v === 'number' ? v : null)} labelFormatter={(l, p) => `Week of ${l}${p?.[0]?.payload?.provisional ? ' (provisional)' : ''}`} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        {markers.map(({ r, week }) => (
-          <ReferenceLine key={r.id} x={shortDay(week.from)} stroke="#111827" strokeDasharray="4 4" label={{ value: `▲ ${r.name.length > 32 ? `${r.name.slice(0, 31)}…` : r.name}`, position: 'insideTopLeft', fontSize: 11, fill: '#111827' }} />
+        {markers.map(({ r, week }, i) => (
+          <ReferenceLine key={r.id} x={shortDay(week.from)} stroke="#111827" strokeDasharray="4 4" label={releaseLabel(r.name, i, weeks.indexOf(week) > weeks.length / 2)} />
         ))}
         <Line type="linear" dataKey="Browser leg" stroke={COLORS.browser} dot={dot(COLORS.browser)} isAnimationActive={false} />
         <Line type="linear" dataKey="Server leg" stroke={COLORS.server} dot={dot(COLORS.server)} isAnimationActive={false} />
@@ -89,6 +94,23 @@ export function TrendChart({ weeks, releases }: Pick<StoreDashboard, 'weeks' | '
       </LineChart>
     </ResponsiveContainer>
   );
+}
+
+/**
+ * A release's name above the plot, beside its line (left of it in the chart's right half, so it stays
+ * inside); consecutive releases alternate between two rows so they never overprint.
+ */
+function releaseLabel(name: string, index: number, leftOfLine: boolean) {
+  const short = name.length > 32 ? `${name.slice(0, 31)}…` : name;
+  const text = leftOfLine ? `${short} ▲` : `▲ ${short}`;
+  return function ReleaseLabel({ viewBox }: { viewBox?: { x?: number; y?: number } }) {
+    if (viewBox?.x === undefined || viewBox.y === undefined) return <g />;
+    return (
+      <text x={viewBox.x + (leftOfLine ? -3 : 3)} y={viewBox.y - 4 - (index % 2) * 13} textAnchor={leftOfLine ? 'end' : 'start'} fontSize={11} fill="#111827">
+        {text}
+      </text>
+    );
+  };
 }
 
 /** Horizontal bars: a share per category, labelled with the percentage. */

@@ -35,6 +35,24 @@ for (const storeId of ['northwind', 'bluebird']) {
 
 test('a bad release is plainly visible on the trend', async ({ page }) => {
   await page.goto('/stores/northwind');
-  await expect(page.locator('.recharts-reference-line').first()).toBeAttached();
-  await expect(page.getByText(/▲/).first()).toBeVisible();
+  const trend = page.getByTestId('trend');
+  await expect(trend.locator('.recharts-reference-line').first()).toBeAttached();
+  // The week-6 checkout change and its fix the week after: both names shown, on separate rows.
+  const labels = trend.locator('.recharts-reference-line text');
+  await expect(labels).toHaveCount(2);
+  await expect(labels.filter({ hasText: /Checkout/ })).toBeVisible();
+  const [a, b] = await Promise.all([labels.nth(0).boundingBox(), labels.nth(1).boundingBox()]);
+  expect(a!.y + a!.height <= b!.y || b!.y + b!.height <= a!.y, 'release labels overprint').toBe(true);
+});
+
+test('the trend draws one point per known value and none for a week without one', async ({ page }) => {
+  // Bluebird's CSP week leaves no order with both legs: no dedup rate, so no dedup point that week.
+  const { weeks } = (await (await page.request.get('/api/v1/stores/bluebird/dashboard')).json()) as { weeks: Record<string, number | null>[] };
+  const series = ['browserCoverage', 'serverCoverage', 'eitherCoverage', 'dedupRate', 'reportedGap'];
+  expect(weeks.some((w) => w.dedupRate === null), 'the seeded world has a week without a dedup rate').toBe(true);
+  const known = weeks.flatMap((w) => series.map((k) => w[k])).filter((v) => v !== null).length;
+  await page.goto('/stores/bluebird');
+  const points = page.getByTestId('trend').locator('.recharts-line-dots circle');
+  await expect(points).toHaveCount(known);
+  expect(await points.evaluateAll((cs) => cs.filter((c) => !c.hasAttribute('cy')).length)).toBe(0);
 });
