@@ -140,6 +140,8 @@ export async function writeAhead(db: Db, input: WriteAheadInput): Promise<number
 export type LiveOutcome =
   | { kind: 'ok'; code: number; message: string }
   | { kind: 'refused'; code: number; message: string }
+  /** A batch refused for its content: the drain splits it to find the refused event(s). */
+  | { kind: 'split'; code: number; message: string; nextAttemptAt: Date }
   | { kind: 'queued'; error: string; nextAttemptAt: Date };
 
 /** What to record of a live attempt: the outbox row's state and the events with their delivery. */
@@ -152,24 +154,30 @@ export function liveSettlement(input: {
   at: Date;
 }): LiveSettlement {
   const { outcome, at } = input;
+  const pending = outcome.kind === 'queued' || outcome.kind === 'split';
   const ctx: ObservationContext =
     outcome.kind === 'ok'
       ? { ...input.observation, delivery: 'sent', tiktokCode: outcome.code, tiktokMessage: outcome.message }
       : outcome.kind === 'refused'
         ? { ...input.observation, delivery: 'rejected', tiktokCode: outcome.code, tiktokMessage: outcome.message }
-        : { ...input.observation, delivery: 'queued' };
+        : outcome.kind === 'split'
+          ? { ...input.observation, delivery: 'queued', tiktokCode: outcome.code, tiktokMessage: outcome.message }
+          : { ...input.observation, delivery: 'queued' };
   return {
     outboxId: input.outboxId,
-    status: outcome.kind === 'queued' ? 'pending' : 'delivered',
-    nextAttemptAt: outcome.kind === 'queued' ? outcome.nextAttemptAt : null,
-    // A refusal: the shop sees TikTok's answer and owns the retry; nothing is left to deliver.
+    status: pending ? 'pending' : 'delivered',
+    nextAttemptAt: pending ? outcome.nextAttemptAt : null,
+    // A refusal of one event, or of the token or pixel: the shop sees TikTok's answer and owns the
+    // retry; nothing is left to deliver.
     lastError:
       outcome.kind === 'queued'
         ? outcome.error.slice(0, 500)
         : outcome.kind === 'refused'
           ? `refused by TikTok: code ${outcome.code}: ${outcome.message}`.slice(0, 500)
-          : null,
-    deliveredAt: outcome.kind === 'queued' ? null : at,
+          : outcome.kind === 'split'
+            ? `refused by TikTok as a batch: code ${outcome.code}: ${outcome.message}; split to deliver the rest`.slice(0, 500)
+            : null,
+    deliveredAt: pending ? null : at,
     events: input.events.map((e, i) => toServerEventRow(input.store, e, i, ctx)),
   };
 }

@@ -34,7 +34,7 @@ import { AppError } from '@/lib/http/errors';
 import { readBody, type FastRoute } from '@/lib/http/node';
 import { fixEventsBody, lintEvent, type Fix } from '@/lib/identity';
 import { getStoreSecret, hashApiKey } from '@/lib/stores';
-import { MAX_EVENTS_PER_REQUEST, TIKTOK_CODE } from '@/lib/tiktok/client';
+import { isRequestLevelRefusal, MAX_EVENTS_PER_REQUEST, TIKTOK_CODE } from '@/lib/tiktok/client';
 import { TtlCache } from './cache';
 import { recordServerEvents, type ObservationContext } from './observe';
 import type { LiveSettlement } from '@/db/queries/outbox';
@@ -356,7 +356,13 @@ export function createRelay(opts: RelayOptions): RelayRoute {
     const at = new Date(clock());
     let live: LiveOutcome;
     if (outcome.kind === 'ok') live = { kind: 'ok', code: outcome.response.envelope.code, message: outcome.response.envelope.message };
-    else if (outcome.kind === 'permanent' && outcome.code !== null) live = { kind: 'refused', code: outcome.code, message: outcome.message };
+    else if (outcome.kind === 'permanent' && outcome.code !== null && (data.length === 1 || isRequestLevelRefusal(outcome.code)))
+      live = { kind: 'refused', code: outcome.code, message: outcome.message };
+    // TikTok refused a whole batch for what may be one event: the caller still gets TikTok's answer,
+    // and the drain splits the batch at once so the good events are not lost with the bad one (if
+    // the shop resends them, TikTok's dedup on event_id absorbs the repeat).
+    else if (outcome.kind === 'permanent' && outcome.code !== null)
+      live = { kind: 'split', code: outcome.code, message: outcome.message, nextAttemptAt: at };
     // Transient, or an answer that is not TikTok's (no envelope): the outbox delivers it.
     else live = { kind: 'queued', error: outcome.message, nextAttemptAt: new Date(at.getTime() + outboxBackoffMs(1, random)) };
 
@@ -366,7 +372,7 @@ export function createRelay(opts: RelayOptions): RelayRoute {
     const settleNow = live;
     const written = ahead.then(
       (outboxId) => {
-        const queuedAt = settleNow.kind === 'queued' ? settleNow.nextAttemptAt.getTime() : null;
+        const queuedAt = settleNow.kind === 'queued' || settleNow.kind === 'split' ? settleNow.nextAttemptAt.getTime() : null;
         const build = () =>
           liveSettlement({
             outboxId,
@@ -440,7 +446,9 @@ export function createRelay(opts: RelayOptions): RelayRoute {
   });
 
   const route = (async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const path = url.pathname;
+    // A base URL set with a trailing slash gives `/api/tiktok//open_api/…`: still the relay, never
+    // Next's redirect (Events API clients do not follow a redirect on POST).
+    const path = url.pathname.includes('//') ? url.pathname.replace(/\/{2,}/g, '/') : url.pathname;
     if (path !== RELAY_PATH && path !== RELAY_PATH_NO_SLASH) return false;
     counters.requests++;
     try {

@@ -1,3 +1,4 @@
+import { HASHED_FIELDS, hashRawPii, isSha256HexAnyCase } from '@/lib/identity';
 import { MAX_EVENTS_PER_REQUEST, type EventsApiBody, type EventsApiEvent } from './types';
 
 /** TikTok converts the pre-May-2025 names itself, so both spellings are one event. */
@@ -29,10 +30,25 @@ export function chunkEvents<T>(events: readonly T[], size: number = MAX_EVENTS_P
   return chunk(events, size);
 }
 
-/** The body as it goes on the wire: a numeric `event_id` becomes a string (TikTok refuses numbers). */
+/**
+ * The body as it goes on the wire: a numeric `event_id` becomes a string (TikTok refuses numbers),
+ * and hashed keys only: a raw email, phone or external id is normalized and hashed here, or dropped
+ * when it cannot be (a national phone number: callers hash with the store's country first).
+ */
 export function toWireBody(body: EventsApiBody): EventsApiBody {
-  if (!body.data.some((event) => typeof event.event_id === 'number')) return body;
-  return { ...body, data: body.data.map(withStringEventId) };
+  const safe = body.data.some(hasRawPii) ? (hashRawPii(body).body as EventsApiBody) : body;
+  if (!safe.data.some((event) => typeof event.event_id === 'number')) return safe;
+  return { ...safe, data: safe.data.map(withStringEventId) };
+}
+
+function hasRawPii(event: EventsApiEvent): boolean {
+  const user = event.user as Record<string, unknown> | undefined;
+  if (!user) return false;
+  return HASHED_FIELDS.some((key) => {
+    const value = user[key];
+    const values = Array.isArray(value) ? value : [value];
+    return values.some((v) => typeof v === 'string' && v !== '' && !isSha256HexAnyCase(v));
+  });
 }
 
 function withStringEventId(event: EventsApiEvent): EventsApiEvent {

@@ -72,7 +72,8 @@ export function purchaseStatsFromRows(pixelId: string, rows: readonly PixelStati
   const server = sum((row) => row.server_event_total_count);
   return {
     pixelId,
-    total: Math.max(sum((row) => row.total_count), browser + server),
+    // Per row: one name's row may fill only total_count and the other only the leg split.
+    total: sum((row) => Math.max(row.total_count, row.browser_event_total_count + row.server_event_total_count)),
     browser,
     server,
     attributed: sum((row) => row.attributed_count),

@@ -211,10 +211,14 @@ describe.each(testTargets())('relay on %s', (target) => {
     const res2 = await post(body([purchase('1003')]), { 'access-token': TOKEN }, srv.url, RELAY_PATH.slice(0, -1));
     expect(res2.status).toBe(200);
     expect(((await res2.json()) as { code: number }).code).toBe(0);
+    // A base URL configured with a trailing slash doubles the slash before open_api.
+    const res3 = await post(body([purchase('1004')]), { 'access-token': TOKEN }, srv.url, RELAY_PATH.replace('/open_api', '//open_api'));
+    expect(res3.status).toBe(200);
+    expect(((await res3.json()) as { code: number }).code).toBe(0);
 
-    expect(fake.controls.summary()).toMatchObject({ received: 3, counted: 3 });
+    expect(fake.controls.summary()).toMatchObject({ received: 4, counted: 4 });
     const rows = await events();
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(rows[0]).toMatchObject({
       source: 'relay',
       event_name: 'CompletePayment',
@@ -230,29 +234,50 @@ describe.each(testTargets())('relay on %s', (target) => {
     });
     expect(rows[1]).toMatchObject({ order_id: '1002', delivery: 'sent' });
     const ob = await outbox();
-    expect(ob).toHaveLength(2);
+    expect(ob).toHaveLength(3);
     expect(ob.every((o) => o.status === 'delivered' && o.attempts === 1 && o.last_error === null)).toBe(true);
     expect(rows[0]!.outbox_id).toBe(ob[0]!.id);
   });
 
-  it('forward: a whole-batch refusal is returned unchanged and each event recorded with TikTok’s code', async () => {
+  it('forward: a whole-batch refusal is returned unchanged, and the drain splits it so the good event still goes', async () => {
     const good = purchase('2001');
-    const bad = purchase('2002', { event_id: 2002 }); // numeric event_id: TikTok refuses the whole request
+    const bad = purchase('2002', { properties: { currency: 'USD', value: 'twelve' } }); // TikTok refuses the whole request
     const res = await post(body([good, bad]));
     const answer = (await res.json()) as { code: number; message: string };
     expect(answer.code).toBe(40002);
-    expect(answer.message).toMatch(/event_id/);
+    expect(answer.message).toMatch(/value/);
     expect(fake.controls.summary().received).toBe(0);
-    const rows = await events();
+    let rows = await events();
     expect(rows.map((r) => [r.delivery, r.tiktok_code])).toEqual([
-      ['rejected', 40002],
-      ['rejected', 40002],
+      ['queued', 40002],
+      ['queued', 40002],
     ]);
-    expect(rows[1]!.lint_codes).toContain('event_id_not_string');
-    expect(rows[1]!.event_id).toBe('2002');
+    let [ob] = await outbox();
+    expect(ob).toMatchObject({ status: 'pending' });
+    expect(ob!.last_error).toMatch(/^refused by TikTok as a batch: code 40002/);
+    expect(new Date(ob!.next_attempt_at).getTime()).toBeLessThanOrEqual(Date.now());
+
+    const r = await drain(Date.now());
+    expect(r).toMatchObject({ eventsSent: 1, eventsRejected: 1 });
+    expect(fake.controls.summary().received).toBe(1);
+    rows = await events();
+    expect(rows.map((e) => [e.order_id, e.delivery, e.tiktok_code])).toEqual([
+      ['2001', 'sent', 0],
+      ['2002', 'rejected', 40002],
+    ]);
+    [ob] = await outbox();
+    expect(ob).toMatchObject({ status: 'delivered' });
+  });
+
+  it('forward: the refusal of a one-event request is final: nothing is resent', async () => {
+    const res = await post(body([purchase('2101', { event_id: 2101 })]));
+    expect(((await res.json()) as { code: number }).code).toBe(40002);
     const [ob] = await outbox();
     expect(ob).toMatchObject({ status: 'delivered' });
     expect(ob!.last_error).toMatch(/^refused by TikTok: code 40002/);
+    expect((await events()).map((e) => [e.order_id, e.delivery])).toEqual([['2101', 'rejected']]);
+    expect(await drain(Date.now() + HOUR)).toMatchObject({ eventsSent: 0 });
+    expect(fake.controls.summary().received).toBe(0);
   });
 
   it('fix: hashes raw PII, stringifies event_id, converts ms time, records the fixes, and TikTok accepts', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalEventName, chunkEvents, isPurchaseEvent, toWireBody } from '@/lib/tiktok/events';
+import { sha256Hex } from '@/lib/identity';
 import type { EventsApiBody } from '@/lib/tiktok/types';
 
 describe('chunkEvents', () => {
@@ -29,7 +30,19 @@ describe('toWireBody', () => {
 
   it('leaves a body that is already right untouched', () => {
     const original = body(['a']);
+    original.data[0]!.user = { email: sha256Hex('a@example.com'), ip: '203.0.113.7' };
     expect(toWireBody(original)).toBe(original);
+  });
+
+  it('sends hashed keys only: raw values are normalized and hashed, unhashable ones dropped', () => {
+    const raw = body(['a']);
+    raw.data[0]!.user = { email: ' Jane.Doe@Example.com ', phone: '+1 (415) 555-0100', external_id: 'c-1', ip: '203.0.113.7' };
+    const wire = toWireBody(raw).data[0]!.user!;
+    expect(wire).toEqual({ email: sha256Hex('jane.doe@example.com'), phone: sha256Hex('+14155550100'), external_id: sha256Hex('c-1'), ip: '203.0.113.7' });
+    const national = body(['b']);
+    national.data[0]!.user = { phone: '(415) 555-0100' };
+    expect(toWireBody(national).data[0]!.user?.phone).toBeUndefined();
+    expect(raw.data[0]!.user!.email).toBe(' Jane.Doe@Example.com '); // the caller's body is not changed
   });
 });
 

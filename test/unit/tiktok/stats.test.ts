@@ -40,6 +40,17 @@ describe('purchaseStatsFromRows', () => {
     expect(stats).toEqual({ pixelId: '1', total: 6, browser: 5, server: 1, attributed: 0, eventType: 'CompletePayment+Purchase' });
   });
 
+  it('takes the max per row before summing, when one name fills only total_count and the other only the legs', () => {
+    const stats = purchaseStatsFromRows(
+      '1',
+      rows([
+        { event_type: 'CompletePayment', total_count: 10 },
+        { event_type: 'Purchase', browser_event_total_count: 3, server_event_total_count: 2 },
+      ]),
+    );
+    expect(stats).toMatchObject({ total: 15, browser: 3, server: 2 });
+  });
+
   it('answers zeros when there is no purchase row', () => {
     expect(purchaseStatsFromRows('1', rows([{ event_type: 'ViewContent', total_count: 4 }]))).toEqual({
       pixelId: '1',
