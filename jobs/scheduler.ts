@@ -1,7 +1,7 @@
 /**
  * node-cron drives the clock; Postgres decides who runs. Each fire is claimed by inserting a
  * (task, fire_time) row with a unique key, so across any number of processes a fire runs once.
- * At start, the latest fire missed while nothing was running is caught up.
+ * At start, the latest fire missed (or failed) while nothing was running is caught up.
  */
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -82,12 +82,18 @@ export function createScheduler(opts: SchedulerOptions) {
   return {
     /** Runs the latest missed fire of each catch-up job, then starts the cron tasks. */
     async start(now = new Date()): Promise<RunOutcome[]> {
+      // Every expression is checked before any job is scheduled: one bad override stops the start
+      // instead of leaving the jobs after it silently unscheduled.
+      const expressions = opts.jobs.map((job) => cronFor(job, opts.crons));
       await failStaleRuns(opts.db, new Date(now.getTime() - 6 * 60 * MINUTE));
       const caughtUp: RunOutcome[] = [];
-      for (const job of opts.jobs) {
-        const expression = cronFor(job, opts.crons);
+      for (const [i, job] of opts.jobs.entries()) {
+        const expression = expressions[i]!;
         tasks.push(
-          cron.schedule(expression, (ctx) => void track(runFire(opts, job, truncateToMinute(ctx.date ?? new Date()))), {
+          // The returned promise lets noOverlap skip a tick while the previous run still works.
+          cron.schedule(expression, async (ctx) => {
+            await track(runFire(opts, job, truncateToMinute(ctx.date ?? new Date())));
+          }, {
             timezone: 'Etc/UTC',
             name: job.name,
             noOverlap: true,

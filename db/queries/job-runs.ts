@@ -1,12 +1,24 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobRuns } from '../schema';
 
 export type JobRun = typeof jobRuns.$inferSelect;
 
-/** Claims one fire of a task: true for exactly one process across all that try. */
+/**
+ * Claims one fire of a task: an id for exactly one process across all that try. A fire whose run
+ * failed (or was abandoned) can be claimed again a minute after, so a later start runs it once
+ * more; processes racing for the same fire never run a fast failure twice.
+ */
 export async function claimJobRun(db: Db, task: string, fireTime: Date, claimedBy: string): Promise<number | undefined> {
-  const [row] = await db.insert(jobRuns).values({ task, fireTime, claimedBy }).onConflictDoNothing().returning({ id: jobRuns.id });
+  const [row] = await db
+    .insert(jobRuns)
+    .values({ task, fireTime, claimedBy })
+    .onConflictDoUpdate({
+      target: [jobRuns.task, jobRuns.fireTime],
+      set: { status: 'running', claimedBy, startedAt: sql`now()`, finishedAt: null, durationMs: null, counts: null, error: null },
+      setWhere: and(eq(jobRuns.status, 'error'), lt(jobRuns.finishedAt, sql`now() - interval '1 minute'`)),
+    })
+    .returning({ id: jobRuns.id });
   return row?.id;
 }
 
@@ -21,11 +33,12 @@ export async function finishJobRun(
     .where(eq(jobRuns.id, id));
 }
 
+/** Whether a fire at or after `fireTime` ran or is running; a failed one does not count. */
 export async function hasRunAtOrAfter(db: Db, task: string, fireTime: Date): Promise<boolean> {
   const [row] = await db
     .select({ id: jobRuns.id })
     .from(jobRuns)
-    .where(and(eq(jobRuns.task, task), gte(jobRuns.fireTime, fireTime)))
+    .where(and(eq(jobRuns.task, task), gte(jobRuns.fireTime, fireTime), ne(jobRuns.status, 'error')))
     .limit(1);
   return Boolean(row);
 }

@@ -51,14 +51,20 @@ export function snapshotWindow(kind: Exclude<SnapshotKind, 'adhoc'>, now: Date =
   return kind === 'weekly' ? previousIsoWeek(now) : rolling7(now);
 }
 
-/** Computes a window's report and saves it as a snapshot, in one transaction. */
+/**
+ * Computes a window's report and saves it as a snapshot, in one transaction. Repeatable read here:
+ * computeHealth's own request for it becomes a savepoint inside this transaction, which cannot set it.
+ */
 export async function snapshotHealth(
   db: Db,
   input: { storeId: string; kind: SnapshotKind; from: string; to: string; now?: Date },
 ): Promise<{ report: HealthReport; snapshot: HealthSnapshot }> {
-  return db.transaction(async (tx) => {
-    const report = await computeHealth(tx, input);
-    const snapshot = await saveSnapshot(tx, { ...input, report });
-    return { report, snapshot };
-  });
+  return db.transaction(
+    async (tx) => {
+      const report = await computeHealth(tx, input);
+      const snapshot = await saveSnapshot(tx, { ...input, report });
+      return { report, snapshot };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
 }

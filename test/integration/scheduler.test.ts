@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DbHandle } from '@/db/client';
 import { listJobRuns } from '@/db/queries/job-runs';
@@ -77,5 +78,48 @@ describe.each(testTargets())('scheduler on %s', (target) => {
     expect(await c.start(new Date('2026-11-23T10:00:00Z'))).toEqual([]);
     await c.stop();
     expect(ok.calls).toHaveLength(1);
+  });
+
+  it('runs a failed fire again at the next start, once across two processes, and keeps one row for it', async () => {
+    let attempts = 0;
+    const flaky: JobDefinition & { calls: Date[] } = {
+      ...countingJob('flaky-test'),
+      async run({ now }) {
+        flaky.calls.push(now);
+        if (++attempts === 1) throw new Error('TikTok was down');
+        return { n: attempts };
+      },
+    };
+    const first = createScheduler({ db: t.db, jobs: [flaky] });
+    expect((await first.start(new Date('2026-11-22T10:00:00Z'))).map((o) => o.status)).toEqual(['error']);
+    await first.stop();
+    // Restarted right away, the failed fire is not retried yet (processes racing for one fire never run a fast failure twice)…
+    const early = createScheduler({ db: second.db, jobs: [flaky] });
+    expect((await early.start(new Date('2026-11-22T10:00:00Z'))).map((o) => o.status)).toEqual(['skipped']);
+    await early.stop();
+    expect(flaky.calls).toHaveLength(1);
+    // …a restart later: both processes try the missed fire, one runs it.
+    await t.db.execute(sql`update job_runs set finished_at = finished_at - interval '10 minutes' where task = 'flaky-test'`);
+    const a = createScheduler({ db: t.db, jobs: [flaky] });
+    const b = createScheduler({ db: second.db, jobs: [flaky] });
+    const outcomes = (await Promise.all([a.start(new Date('2026-11-22T11:00:00Z')), b.start(new Date('2026-11-22T11:00:00Z'))])).flat();
+    await Promise.all([a.stop(), b.stop()]);
+    expect(outcomes.filter((o) => o.status === 'ok')).toHaveLength(1);
+    expect(flaky.calls.map((d) => d.toISOString())).toEqual(['2026-11-19T06:00:00.000Z', '2026-11-19T06:00:00.000Z']);
+    const runs = await listJobRuns(t.db, { task: 'flaky-test' });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'ok', error: null, counts: { n: 2 } });
+    // Succeeded: a later start leaves it alone.
+    const c = createScheduler({ db: t.db, jobs: [flaky] });
+    expect(await c.start(new Date('2026-11-22T12:00:00Z'))).toEqual([]);
+    await c.stop();
+  });
+
+  it('refuses a bad cron override before scheduling anything', async () => {
+    const job = countingJob('override-test', '* * * * *');
+    const s = createScheduler({ db: t.db, jobs: [countingJob('before-test', '* * * * *'), job], crons: { 'override-test': 'every thursday' } });
+    await expect(s.start(new Date('2026-11-22T10:00:00Z'))).rejects.toThrow(/invalid cron expression for job override-test/);
+    await s.stop();
+    expect(await listJobRuns(t.db, { task: 'before-test' })).toEqual([]);
   });
 });
