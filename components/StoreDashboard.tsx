@@ -8,8 +8,9 @@ import type { HealthReport } from '@/lib/health';
 import { BridgeChart, CountBars, ShareBars, TrendChart } from './charts';
 import { fetchJson, int, pct, shortDay, signed } from './format';
 
+// Shown in this order: a report read back from a snapshot (jsonb) has its keys in jsonb's order.
 const KEY_LABELS: Record<string, string> = {
-  ttclid: 'ttclid (click id)', email: 'email', phone: 'phone', external_id: 'external id', ttp: '_ttp cookie', ip: 'IP', user_agent: 'user agent',
+  email: 'email', phone: 'phone', external_id: 'external id', ttclid: 'ttclid (click id)', ttp: '_ttp cookie', ip: 'IP', user_agent: 'user agent',
 };
 const CAUSE_LABELS: Record<string, string> = {
   consent_denied: 'Consent denied',
@@ -18,6 +19,12 @@ const CAUSE_LABELS: Record<string, string> = {
   no_confirmation_view: 'No confirmation view',
   pixel_not_fired: 'Pixel not fired',
 };
+
+/** Chart rows in the labels' order, then any key the labels do not know yet. */
+function inOrder<V>(values: Record<string, V>, labels: Record<string, string>): { name: string; value: V }[] {
+  const keys = [...Object.keys(labels).filter((k) => k in values), ...Object.keys(values).filter((k) => !(k in labels))];
+  return keys.map((k) => ({ name: labels[k] ?? k, value: values[k]! }));
+}
 
 export function StoreDashboard({ storeId }: { storeId: string }) {
   const [week, setWeek] = useState<{ from: string; to: string } | null>(null);
@@ -93,8 +100,8 @@ function Kpi({ metric, label, value, raw, hint }: { metric: string; label: strin
 }
 
 function Report({ report: r, data }: { report: HealthReport; data: Dashboard }) {
-  const causes = Object.entries(r.lostBrowserCauses).map(([k, v]) => ({ name: CAUSE_LABELS[k] ?? k, value: v }));
-  const keys = Object.entries(r.keyCoverage).map(([k, v]) => ({ name: KEY_LABELS[k] ?? k, value: v }));
+  const causes = inOrder(r.lostBrowserCauses, CAUSE_LABELS);
+  const keys = inOrder(r.keyCoverage, KEY_LABELS);
   const errors = r.normalization.byCode;
   return (
     <div className={r.settled ? '' : 'provisional'} data-testid="report" data-from={r.from} data-to={r.to}>
@@ -125,7 +132,7 @@ function Report({ report: r, data }: { report: HealthReport; data: Dashboard }) 
       </section>
 
       <div className="grid-2">
-        <section className="panel">
+        <section className="panel" data-chart="bridge">
           <h2>From orders to what TikTok reported</h2>
           <BridgeChart bridge={r.bridge} provisional={!r.settled} />
           <p className="muted small">
@@ -133,7 +140,7 @@ function Report({ report: r, data }: { report: HealthReport; data: Dashboard }) 
             unexplained {signed(r.unexplained)} (accepted but not counted, or counted from elsewhere).
           </p>
         </section>
-        <section className="panel">
+        <section className="panel" data-chart="legs">
           <h2>Coverage by leg</h2>
           <ShareBars
             color="#0f766e"
@@ -155,12 +162,12 @@ function Report({ report: r, data }: { report: HealthReport; data: Dashboard }) 
       </section>
 
       <div className="grid-2">
-        <section className="panel">
+        <section className="panel" data-chart="keys">
           <h2>Match-key coverage (server leg)</h2>
           <ShareBars color="#7c3aed" rows={keys} />
           <p className="muted small">ttclid among TikTok-attributable orders: {pct(r.ttclidCoverageAttributable)}</p>
         </section>
-        <section className="panel">
+        <section className="panel" data-chart="causes">
           <h2>Why browser events were lost</h2>
           <CountBars color="#dc2626" rows={causes} />
           <p className="muted small">

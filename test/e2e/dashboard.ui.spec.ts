@@ -1,5 +1,17 @@
 import { expect, test } from '@playwright/test';
+import { int, pct, signed } from '../../components/format';
 import { signalwatch } from './cli';
+
+interface Report {
+  bridge: { value: number | null; kind: string }[];
+  browserCoverage: number | null;
+  serverCoverage: number | null;
+  eitherCoverage: number | null;
+  bothCoverage: number | null;
+  dedupRate: number | null;
+  keyCoverage: Record<string, number | null>;
+  lostBrowserCauses: Record<string, number>;
+}
 
 const METRICS = ['orders', 'reported', 'reportedGap', 'eitherCoverage', 'dedupRate', 'doubleCounts', 'matchQualityEstimate'] as const;
 
@@ -30,6 +42,18 @@ for (const storeId of ['northwind', 'bluebird']) {
       const shown = await page.locator(`[data-metric="${metric}"]`).getAttribute('data-value');
       expect(shown === 'null' ? null : Number(shown), metric).toEqual(expected[metric]);
     }
+
+    // The charts show the same numbers: each bar's label, in order (a bar of zero or unknown length has none).
+    const labels = (chart: string) => page.locator(`[data-chart="${chart}"] .recharts-label-list text`).allTextContents();
+    const drawn = (v: number | null) => v !== null && v !== 0;
+    const r = expected as Report;
+    expect(await labels('bridge'), 'bridge').toEqual(r.bridge.filter((b) => drawn(b.value)).map((b) => (b.kind === 'total' ? int(b.value) : signed(b.value))));
+    const legs = [r.browserCoverage, r.serverCoverage, r.eitherCoverage, r.bothCoverage, r.dedupRate];
+    expect(await labels('legs'), 'coverage by leg').toEqual(legs.filter(drawn).map((v) => pct(v, 0)));
+    const keys = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent'].map((k) => r.keyCoverage[k] ?? null);
+    expect(await labels('keys'), 'match-key coverage').toEqual(keys.filter(drawn).map((v) => pct(v, 0)));
+    const causes = ['consent_denied', 'ad_blocker', 'slow_page', 'no_confirmation_view', 'pixel_not_fired'].map((k) => r.lostBrowserCauses[k] ?? 0);
+    expect(await labels('causes'), 'lost browser causes').toEqual(causes.filter(drawn).map(String));
   });
 }
 
