@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '@/db/client';
-import { claimJobRun, failStaleRuns, finishJobRun, hasRunAtOrAfter } from '@/db/queries/job-runs';
+import { claimJobRun, failStaleRuns, finishJobRun, hasRunAtOrAfter, lastRunFireTime } from '@/db/queries/job-runs';
 import type { JobDefinition, JobContext } from './types';
 
 export interface SchedulerOptions {
@@ -30,6 +30,7 @@ export interface RunOutcome {
 }
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 export function cronFor(job: JobDefinition, crons: Record<string, string> = {}): string {
   const expr = crons[job.name] ?? job.cron;
@@ -38,12 +39,24 @@ export function cronFor(job: JobDefinition, crons: Record<string, string> = {}):
 }
 
 /** The most recent minute at or before `now` that the expression matches, within `horizonMs`. */
-export function previousFire(expression: string, now: Date, horizonMs = 8 * 24 * 60 * MINUTE): Date | undefined {
+export function previousFire(expression: string, now: Date, horizonMs = 8 * DAY): Date | undefined {
+  return firesBackwards(expression, now, now.getTime() - horizonMs, 1)[0];
+}
+
+/** Every fire after `after` and at or before `now`, oldest first, at most `horizonMs` back. */
+export function firesSince(expression: string, after: Date, now: Date, horizonMs = 8 * 7 * DAY): Date[] {
+  return firesBackwards(expression, now, Math.max(after.getTime() + MINUTE, now.getTime() - horizonMs), Infinity).reverse();
+}
+
+/** Matching minutes from `now` back to `stopMs` (inclusive), newest first: node-cron has no "previous". */
+function firesBackwards(expression: string, now: Date, stopMs: number, limit: number): Date[] {
   const probe = cron.createTask(expression, () => {}, { timezone: 'Etc/UTC' });
+  const fires: Date[] = [];
   try {
-    let t = Math.floor(now.getTime() / MINUTE) * MINUTE;
-    for (const stop = now.getTime() - horizonMs; t >= stop; t -= MINUTE) if (probe.match(new Date(t))) return new Date(t);
-    return undefined;
+    for (let t = Math.floor(now.getTime() / MINUTE) * MINUTE; t >= stopMs && fires.length < limit; t -= MINUTE) {
+      if (probe.match(new Date(t))) fires.push(new Date(t));
+    }
+    return fires;
   } finally {
     void probe.destroy();
   }
@@ -100,8 +113,7 @@ export function createScheduler(opts: SchedulerOptions) {
           }),
         );
         if (job.catchUp === false) continue;
-        const missed = previousFire(expression, now);
-        if (missed && !(await hasRunAtOrAfter(opts.db, job.name, missed))) {
+        for (const missed of await missedFires(opts.db, job, expression, now)) {
           opts.log?.(`catching up ${job.name} (missed ${missed.toISOString()})`);
           caughtUp.push(await track(runFire(opts, job, missed)));
         }
@@ -114,6 +126,14 @@ export function createScheduler(opts: SchedulerOptions) {
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/** The fires to catch up at start: the latest one if it has not run, or with 'every', each since the last run. */
+async function missedFires(db: Db, job: JobDefinition, expression: string, now: Date): Promise<Date[]> {
+  const last = job.catchUp === 'every' ? await lastRunFireTime(db, job.name) : undefined;
+  if (last) return firesSince(expression, last, now);
+  const latest = previousFire(expression, now);
+  return latest && !(await hasRunAtOrAfter(db, job.name, latest)) ? [latest] : [];
 }
 
 const truncateToMinute = (d: Date) => new Date(Math.floor(d.getTime() / MINUTE) * MINUTE);

@@ -3,7 +3,7 @@ import { listStores } from '@/db/queries/stores';
 import { snapshotHealth, snapshotWindow } from '@/lib/health';
 import type { JobDefinition } from './types';
 
-function snapshotJob(kind: 'weekly' | 'rolling7', spec: Pick<JobDefinition, 'name' | 'description' | 'cron'>): JobDefinition {
+function snapshotJob(kind: 'weekly' | 'rolling7', spec: Pick<JobDefinition, 'name' | 'description' | 'cron' | 'catchUp'>): JobDefinition {
   return {
     ...spec,
     async run({ db, now, log }) {
@@ -26,6 +26,8 @@ export const weeklyReconciliation = snapshotJob('weekly', {
   name: 'weekly-reconciliation',
   description: 'Reconcile the previous ISO week for every store (Thursdays 06:00 UTC)',
   cron: '0 6 * * 4',
+  // Each fire reconciles its own week: a two-week outage must not leave a week without its report.
+  catchUp: 'every',
 });
 
 /** The rolling 7-day snapshot: the seven whole UTC days ending yesterday. */

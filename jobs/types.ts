@@ -14,7 +14,10 @@ export interface JobDefinition {
   description: string;
   /** Default cron (UTC); override with SIGNALWATCH_CRON_<NAME>. */
   cron: string;
-  /** Run the latest missed fire at start (false for frequent housekeeping). */
-  catchUp?: boolean;
+  /**
+   * At start: run the latest missed fire (the default), none (false, for frequent housekeeping), or
+   * 'every' fire missed since the task last ran, up to 8 weeks back (each fire has its own window).
+   */
+  catchUp?: boolean | 'every';
   run(ctx: JobContext): Promise<Record<string, number> | void>;
 }

@@ -43,6 +43,17 @@ export async function hasRunAtOrAfter(db: Db, task: string, fireTime: Date): Pro
   return Boolean(row);
 }
 
+/** The newest fire of a task that ran or is running (a failed one does not count). */
+export async function lastRunFireTime(db: Db, task: string): Promise<Date | undefined> {
+  const [row] = await db
+    .select({ fireTime: jobRuns.fireTime })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.task, task), ne(jobRuns.status, 'error')))
+    .orderBy(desc(jobRuns.fireTime))
+    .limit(1);
+  return row?.fireTime;
+}
+
 export const listJobRuns = (db: Db, opts: { task?: string; limit?: number } = {}) =>
   db
     .select()

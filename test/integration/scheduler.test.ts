@@ -115,6 +115,20 @@ describe.each(testTargets())('scheduler on %s', (target) => {
     await c.stop();
   });
 
+  it("catches up every missed fire of a job marked 'every', oldest first, once each", async () => {
+    const weekly = { ...countingJob('every-test'), catchUp: 'every' as const };
+    const first = createScheduler({ db: t.db, jobs: [weekly] });
+    await first.start(new Date('2026-11-22T10:00:00Z')); // no history: the latest fire only
+    await first.stop();
+    // Down for three weeks: each Thursday's fire gets its run (each reconciles its own week).
+    const a = createScheduler({ db: t.db, jobs: [weekly] });
+    const b = createScheduler({ db: second.db, jobs: [weekly] });
+    await Promise.all([a.start(new Date('2026-12-10T10:00:00Z')), b.start(new Date('2026-12-10T10:00:00Z'))]);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(weekly.calls.map((d) => d.toISOString().slice(0, 10)).sort()).toEqual(['2026-11-19', '2026-11-26', '2026-12-03', '2026-12-10']);
+    expect((await listJobRuns(t.db, { task: 'every-test' })).map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
   it('refuses a bad cron override before scheduling anything', async () => {
     const job = countingJob('override-test', '* * * * *');
     const s = createScheduler({ db: t.db, jobs: [countingJob('before-test', '* * * * *'), job], crons: { 'override-test': 'every thursday' } });
