@@ -2,11 +2,16 @@ import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jsonRowsSourceOf, prerendered, rowsJsonWithoutNulls } from './json-rows';
 import { orders } from '../schema';
+import { WEB_CHANNEL_IDS } from '@/lib/commerce/scope';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type NewOrderRow = typeof orders.$inferInsert;
 
-/** Evidence strength: a merge keeps the stronger attribution; `pending` outranks `none` so it is re-read. */
+/**
+ * Evidence strength: a merge keeps the stronger attribution. `pending` (the journey was not ready) is
+ * "not known yet": it ranks above `none` only so that a webhook, which never sees the journey, does
+ * not erase it and the pull still re-reads the day; pendingResolved lets the pull's answer replace it.
+ */
 const attributionRank = (col: SQL | string) =>
   sql`(case ${typeof col === 'string' ? sql.raw(col) : col} when 'click_id' then 5 when 'utm' then 4 when 'referrer' then 3 when 'platform_source' then 2 when 'pending' then 1 else 0 end)`;
 
@@ -21,11 +26,29 @@ const ATTRIBUTION = ['attribution', 'attribution_visit', 'utm_source', 'referrer
 const col = (c: string) => sql.raw(`"orders"."${c}"`);
 const ex = (c: string) => sql.raw(`excluded."${c}"`);
 const newer = sql`(${col('platform_updated_at')} is null or ${ex('platform_updated_at')} is null or ${ex('platform_updated_at')} >= ${col('platform_updated_at')})`;
-const strongerAttribution = sql`${attributionRank('excluded."attribution"')} > ${attributionRank('"orders"."attribution"')}`;
+// The Shopify pull is the one source that reads the customer journey (and the only one that says
+// `pending`): once it reads a ready journey without TikTok evidence, the stored `pending` becomes `none`.
+const JOURNEY_SOURCE: NewOrderRow['source'] = 'shopify_pull';
+const pendingResolved = sql`(${col('attribution')} = 'pending' and ${ex('attribution')} = 'none' and ${ex('source')} = ${sql.raw(`'${JOURNEY_SOURCE}'`)})`;
+const takesNewAttribution = sql`(${attributionRank('excluded."attribution"')} > ${attributionRank('"orders"."attribution"')} or ${pendingResolved})`;
+
+/**
+ * Whether a version of the order says nothing about TikTok Shop either way: no email (Shopify
+ * withholds protected data, and the placeholder address is the marketplace sign) and no channel of
+ * the store's own checkout (a TikTok Shop connector's source_name is an app id like a headless shop's).
+ */
+const webChannels = sql.raw(WEB_CHANNEL_IDS.map((c) => `'${c}'`).join(', '));
+const saysNothingOfMarketplace = (v: typeof col) =>
+  sql`(${v('email_sha256')} is null and coalesce(lower(trim(${v('channel')})), '') not in (${webChannels}))`;
+// A marketplace verdict stands against a version without evidence, whichever is newer.
+const marketplaceKept = sql`(${col('scope_reason')} = 'marketplace' and ${ex('in_scope')} and ${saysNothingOfMarketplace(ex)})`;
+const marketplaceLearned = sql`(${ex('scope_reason')} = 'marketplace' and ${col('in_scope')} and ${saysNothingOfMarketplace(col)})`;
+const SCOPE = ['in_scope', 'scope_reason'];
 
 function mergedValue(c: string): SQL {
+  if (SCOPE.includes(c)) return sql`case when ${marketplaceKept} then ${col(c)} when ${marketplaceLearned} or ${newer} then ${ex(c)} else ${col(c)} end`;
   if ((CORE as readonly string[]).includes(c)) return sql`case when ${newer} then ${ex(c)} else ${col(c)} end`;
-  if ((ATTRIBUTION as readonly string[]).includes(c)) return sql`case when ${strongerAttribution} then ${ex(c)} else ${col(c)} end`;
+  if ((ATTRIBUTION as readonly string[]).includes(c)) return sql`case when ${takesNewAttribution} then ${ex(c)} else ${col(c)} end`;
   if ((PII as readonly string[]).includes(c)) return sql`case when ${col('pii_purged_at')} is null then coalesce(${ex(c)}, ${col(c)}) else ${col(c)} end`;
   return sql`coalesce(${ex(c)}, ${col(c)})`;
 }

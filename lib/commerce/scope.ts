@@ -20,7 +20,9 @@ export interface ScopeHint {
 export type ScopeInput = Pick<OrderInput, 'test' | 'channel' | 'marketplace' | 'email'>;
 
 // Shopify source_name and WooCommerce created_via values, lower-cased.
-const WEB_CHANNELS = new Set(['web', 'checkout', 'store-api']);
+/** The store's own online checkouts: an order from one is a web order, whatever its email says. */
+export const WEB_CHANNEL_IDS = ['web', 'checkout', 'store-api'] as const;
+const WEB_CHANNELS = new Set<string>(WEB_CHANNEL_IDS);
 const POS_CHANNELS = new Set(['pos', 'pos-rest-api']);
 const DRAFT_CHANNELS = new Set(['shopify_draft_order', 'admin']);
 
