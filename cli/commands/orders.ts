@@ -46,8 +46,9 @@ const importOrders: Command = {
   help:
     'Columns (header row, any order): id, processed_at, value, currency are required; optional: name, test,\n' +
     'cancelled_at, updated_at, channel, email, phone, external_id, ip, user_agent, ttclid, ttp, landing_url,\n' +
-    'referrer_url, utm_source, platform_source, first_visit_at. Dates ISO 8601. Email and phone are hashed on\n' +
-    'arrival and never stored raw. Exit 0 when every row imported, 1 when some rows were rejected.',
+    'referrer_url, utm_source, platform_source, first_visit_at. Dates ISO 8601 with Z or an offset, or YYYY-MM-DD\n' +
+    '(UTC midnight). Email and phone are hashed on arrival and never stored raw. Exit 0 when every row imported,\n' +
+    '1 when some rows were rejected.',
   options: { store: { type: 'string' }, json: { type: 'boolean' } },
   needsDb: true,
   async run(ctx) {

@@ -13,21 +13,54 @@ const optionalText = z
   .nullable()
   .transform((v) => (v ? v : null));
 
-const date = (what: string) =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const d = typeof v === 'number' ? new Date(v < 1e12 ? v * 1000 : v) : new Date(v.trim());
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: `${what}: "${v}" is not a date (use ISO 8601, e.g. 2026-11-02T14:05:00Z)` });
-      return z.NEVER;
-    }
-    return d;
-  });
+// ISO 8601: a date alone, or a date and time with `Z` or an offset (±hh, ±hhmm, ±hh:mm). Years may
+// use the expanded form (±YYYYYY). A time without a zone is refused: read in the server's local
+// zone it would shift the order by hours, and a zone cannot be guessed.
+const ISO_INSTANT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}(?::?\d{2})?))?$/;
 
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * The instant an ISO 8601 text names, or null. `new Date(text)` is not used on its own: it reads
+ * "1" as 2001-01-01, "Nov 4" as 2001-11-04, rolls 2026-02-30 over into March, and takes a time
+ * without a zone as local time.
+ */
+export function parseIsoInstant(text: string): Date | null {
+  const m = ISO_INSTANT.exec(text.trim());
+  if (!m) return null;
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = m;
+  if (m[4] !== undefined && m[8] === undefined) return null;
+  const [y, mo, d, h, mi, sec] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) return null;
+  const offset = /^[Zz]$/.test(zone) ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(':', '') || '00'}`;
+  if (offset !== 'Z' && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4)) > 59)) return null;
+  // Re-written in the one form Date parses exactly (milliseconds at most); out-of-range years give NaN.
+  const instant = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}${fraction.slice(0, 4)}${offset}`);
+  return Number.isNaN(instant.getTime()) ? null : instant;
+}
+
+/** The instant of a date field, or a per-row issue naming the field and the expected form. */
+function instantOrIssue(v: string | number, what: string, ctx: z.RefinementCtx): Date {
+  const d = typeof v === 'string' ? parseIsoInstant(v) : null;
+  if (d) return d;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${what}: ${JSON.stringify(v)} is not a date in ISO 8601 with a time zone (use e.g. 2026-11-02T14:05:00Z, 2026-11-02T15:05:00+01:00, or 2026-11-02 for UTC midnight)`,
+  });
+  return z.NEVER;
+}
+
+const date = (what: string) => z.union([z.string(), z.number()]).transform((v, ctx) => instantOrIssue(v, what, ctx));
+
+// Empty or absent is null; not a union with `date`, whose failure zod would report as "Invalid input".
 const optionalDate = (what: string) =>
   z
-    .union([z.literal(''), z.null(), date(what)])
+    .union([z.string(), z.number(), z.null()])
     .optional()
-    .transform((v) => (v instanceof Date ? v : null));
+    .transform((v, ctx) => (v === undefined || v === null || v === '' ? null : instantOrIssue(v, what, ctx)));
 
 const flag = z
   .union([z.boolean(), z.string(), z.number(), z.null()])
@@ -129,9 +162,7 @@ function fastText(v: unknown): Fast<string | null> {
 }
 
 function fastDate(v: unknown): Fast<Date> {
-  if (typeof v !== 'string') return SKIP;
-  const d = new Date(v.trim());
-  return Number.isNaN(d.getTime()) ? SKIP : d;
+  return (typeof v === 'string' && parseIsoInstant(v)) || SKIP;
 }
 
 function fastOptionalDate(v: unknown): Fast<Date | null> {
