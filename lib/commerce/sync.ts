@@ -90,7 +90,6 @@ export async function syncStoreOrders(
     }
     opts.onProgress?.({ scope: d, fetched: summary.fetched, done: ++done, total: days.length + (opts.from ? 0 : 1) });
   }
-  await setCursor(db, store.id, RETRY_DAYS_CURSOR, JSON.stringify(failedDays));
 
   if (!opts.from) {
     const cursor = await getCursor(db, store.id, UPDATED_CURSOR);
@@ -101,10 +100,17 @@ export async function syncStoreOrders(
     for (const [k, v] of Object.entries(result.skipped)) summary.skipped[k] = (summary.skipped[k] ?? 0) + v;
     if (result.complete) await setCursor(db, store.id, UPDATED_CURSOR, result.highWaterMark.toISOString());
     else summary.incomplete.push({ scope: `updated since ${since.toISOString()}`, reason: result.failure ?? 'incomplete' });
+    // Orders that could not be read are not imported: their days are read again as whole days next time.
+    for (const d of result.unreadableDays) {
+      if (failedDays.includes(d)) continue;
+      failedDays.push(d);
+      summary.incomplete.push({ scope: d, reason: 'an order of this day could not be read; the day is read again on the next sync' });
+    }
     summary.from = day(since);
     summary.to = day(now);
     opts.onProgress?.({ scope: 'incremental', fetched: summary.fetched, done: ++done, total: done });
   }
+  await setCursor(db, store.id, RETRY_DAYS_CURSOR, JSON.stringify(failedDays.sort()));
   summary.warnings = [...new Set(summary.warnings)];
   return summary;
 }
@@ -120,7 +126,7 @@ interface Fetched {
 interface PlatformSource {
   sourceName: 'shopify_pull' | 'woocommerce';
   fetchDay(start: Date): Promise<Fetched>;
-  fetchUpdatedSince(since: Date): Promise<Fetched & { highWaterMark: Date }>;
+  fetchUpdatedSince(since: Date): Promise<Fetched & { highWaterMark: Date; unreadableDays: string[] }>;
 }
 
 async function requireSecret(db: Db, store: Store, name: Parameters<typeof getStoreSecret>[2]) {

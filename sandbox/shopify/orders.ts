@@ -44,6 +44,8 @@ export const fakeOrderSeedSchema = z.object({
   firstVisit: visitSeedSchema.nullish(),
   lastVisit: visitSeedSchema.nullish(),
   daysToConversion: z.number().int().nonnegative().nullish(),
+  /** Serve the GraphQL node with an amount no client can read (tests of orders that fail to parse). */
+  unreadable: z.boolean().default(false),
 });
 
 export type FakeOrderSeed = z.input<typeof fakeOrderSeedSchema>;
@@ -135,7 +137,7 @@ export function graphqlNode(order: FakeOrder, options: { journeyReady: boolean; 
     test: order.test,
     displayFinancialStatus: order.financialStatus,
     sourceName: order.sourceName,
-    totalPriceSet: { shopMoney: { amount: order.total, currencyCode: order.currency } },
+    totalPriceSet: { shopMoney: { amount: order.unreadable ? 'not-an-amount' : order.total, currencyCode: order.currency } },
     email: options.protectedData ? null : (order.email ?? null),
     phone: options.protectedData ? null : (order.phone ?? null),
     clientIp: order.clientIp ?? null,

@@ -124,4 +124,41 @@ describe.each(testTargets())('order sync against the fake Shopify on %s', (targe
     expect(touched).toHaveLength(20);
     expect(touched.every((r) => r.cancelledAt !== null)).toBe(true);
   });
+
+  it('an order that cannot be read leaves its day failed; later syncs read the day again until it is imported', async () => {
+    const store = await requireStore(t.db, 'fake-shop');
+    const [broken, fine, brokenLater] = shop.controls.addOrders([
+      { processedAt: new Date('2026-11-18T10:00:00Z'), total: 31, unreadable: true },
+      { processedAt: new Date('2026-11-18T11:00:00Z'), total: 32 },
+      // Only the incremental read meets this one: its day was never in a window.
+      { processedAt: new Date('2026-11-19T10:00:00Z'), total: 33, unreadable: true },
+    ]);
+    const stored = async (id: number) =>
+      (await listOrders(t.db, { storeId: 'fake-shop', from: new Date('2026-11-18'), to: new Date('2026-11-20') })).some((o) => o.platformId === String(id));
+    const syncTracked = async (opts: { from?: Date; to?: Date } = {}) => {
+      const scopes: string[] = [];
+      const summary = await syncStoreOrders(t.db, store, { ...opts, now: NOW, onProgress: (e) => scopes.push(e.scope) });
+      return { summary, scopes };
+    };
+
+    const window = await syncTracked({ from: new Date('2026-11-18T00:00:00Z'), to: new Date('2026-11-19T00:00:00Z') });
+    expect(window.summary.incomplete).toEqual([{ scope: '2026-11-18', reason: `1 order(s) could not be read (gid://shopify/Order/${broken!.id}); read again on the next sync` }]);
+    expect(window.summary.warnings.join('\n')).toContain(`order gid://shopify/Order/${broken!.id} could not be read`);
+    expect(await stored(fine!.id)).toBe(true);
+    expect(await stored(broken!.id)).toBe(false);
+
+    const incremental = await syncTracked();
+    expect(incremental.scopes).toContain('2026-11-18');
+    expect(incremental.summary.incomplete.map((i) => i.scope).sort()).toEqual(['2026-11-18', '2026-11-19']);
+
+    shop.controls.updateOrder(broken!.id, { unreadable: false });
+    shop.controls.updateOrder(brokenLater!.id, { unreadable: false });
+    const healed = await syncTracked();
+    expect(healed.scopes).toEqual(expect.arrayContaining(['2026-11-18', '2026-11-19']));
+    expect(healed.summary.incomplete).toEqual([]);
+    expect(await stored(broken!.id)).toBe(true);
+    expect(await stored(brokenLater!.id)).toBe(true);
+    // Nothing is left to re-read.
+    expect((await syncTracked()).scopes).toEqual(['incremental']);
+  });
 });

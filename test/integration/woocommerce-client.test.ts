@@ -153,6 +153,27 @@ describe('WooCommerce client against the fake WooCommerce (real HTTP)', () => {
     expect(partial.orders).toHaveLength(100);
   });
 
+  it('an order that cannot be read leaves the window failed; the incremental read names its day to read again', async () => {
+    const shop = await start();
+    const ids = shop.controls.addOrders(paidOrders('2025-03-01T00:00:00Z', 72, 5));
+    // A plugin's bad write: one order's total is not a decimal string.
+    const corrupting: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const body = (await response.json()) as { id: number; total: string }[];
+      for (const order of body) if (order.id === ids[3]) order.total = 'lots';
+      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    };
+
+    const window = await client(shop, { fetch: corrupting }).fetchOrdersInWindow(WINDOW);
+    expect(window).toMatchObject({ complete: false, failure: `1 order(s) could not be read (${ids[3]}); read again on the next sync` });
+    expect(window.orders).toHaveLength(4);
+    expect(window.warnings).toEqual([expect.stringContaining(`order ${ids[3]} could not be read`)]);
+
+    const incremental = await client(shop, { fetch: corrupting }).fetchOrdersModifiedSince(new Date('2025-02-28T00:00:00Z'));
+    expect(incremental).toMatchObject({ complete: true, unreadableDays: ['2025-03-02'] });
+    expect(incremental.orders).toHaveLength(4);
+  });
+
   it('throws on refused API keys', async () => {
     const shop = await start();
     await expect(client(shop, { consumerSecret: 'wrong' }).fetchOrdersInWindow(WINDOW)).rejects.toMatchObject({

@@ -7,6 +7,7 @@ import {
   type GraphqlResult,
   type ShopifyProgress,
 } from '@/lib/commerce/shopify/graphql';
+import { unreadableDays, unreadableFailure, type UnreadableOrder } from '@/lib/commerce/unreadable';
 import { ORDERS_QUERY, ordersPageSchema, parseOrderNode, type OrderSortKey } from '@/lib/commerce/shopify/orders';
 
 export interface ShopifyClientOptions {
@@ -60,6 +61,8 @@ export interface WindowFetch extends AsyncIterable<DayFetch> {
 
 export interface UpdatedSinceResult {
   orders: OrderInput[];
+  /** Processed days of orders that could not be read: read them again as whole days. */
+  unreadableDays: string[];
   /** Pass as `since` next time; the boundary order is re-read, which upserts make harmless. */
   highWaterMark: Date;
   complete: boolean;
@@ -111,6 +114,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
     sortKey: OrderSortKey,
     onOrders: (orders: OrderInput[]) => void,
     warnings: Set<string>,
+    unreadable: UnreadableOrder[],
   ): Promise<void> {
     let after: string | null = null;
     let fetched = 0;
@@ -144,7 +148,10 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       for (const node of page.data.orders.nodes) {
         const parsed = parseOrderNode(node);
         if (parsed.ok) orders.push(parsed.order);
-        else warnings.add(`order ${parsed.id ?? '(no id)'} could not be read and was not imported: ${parsed.issue}`);
+        else {
+          unreadable.push({ id: parsed.id, day: parsed.processedDay });
+          warnings.add(`order ${parsed.id ?? '(no id)'} could not be read and was not imported: ${parsed.issue}`);
+        }
       }
       fetched += orders.length;
       onOrders(orders);
@@ -158,10 +165,14 @@ export function createShopifyClient(options: ShopifyClientOptions) {
   async function fetchDay(slice: { day: string; from: Date; to: Date }): Promise<DayFetch> {
     const orders: OrderInput[] = [];
     const warnings = new Set<string>();
+    const unreadable: UnreadableOrder[] = [];
     const searchQuery = `processed_at:>='${isoSeconds(slice.from)}' processed_at:<'${isoSeconds(slice.to)}'`;
     try {
-      await readQuery(slice.day, searchQuery, 'PROCESSED_AT', (page) => orders.push(...page), warnings);
-      return { ...slice, orders, complete: true, failure: null, warnings: [...warnings] };
+      await readQuery(slice.day, searchQuery, 'PROCESSED_AT', (page) => orders.push(...page), warnings, unreadable);
+      // An order that could not be read is not imported: the day stays failed so the next sync reads it again.
+      const failure = unreadableFailure(unreadable);
+      if (failure) onProgress({ type: 'day_failed', day: slice.day, reason: failure });
+      return { ...slice, orders, complete: !failure, failure, warnings: [...warnings] };
     } catch (err) {
       // A refused token fails every day alike: stop the sync instead of reporting N failed days.
       if (err instanceof ShopifyRequestError && err.kind === 'auth') throw err;
@@ -202,6 +213,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
     const startedAt = now().getTime();
     const orders: OrderInput[] = [];
     const warnings = new Set<string>();
+    const unreadable: UnreadableOrder[] = [];
     // Sorted by updated_at, so after a failure part-way the mark covers exactly what was read.
     let newest = since.getTime();
     const collect = (page: OrderInput[]) => {
@@ -211,12 +223,12 @@ export function createShopifyClient(options: ShopifyClientOptions) {
     // Shopify's search index lags writes a little: re-read the last minutes on the next run.
     const mark = () => new Date(Math.max(since.getTime(), Math.min(newest, startedAt - INCREMENTAL_OVERLAP_MS)));
     try {
-      await readQuery('updated', `updated_at:>='${isoSeconds(since)}'`, 'UPDATED_AT', collect, warnings);
-      return { orders, highWaterMark: mark(), complete: true, failure: null, warnings: [...warnings] };
+      await readQuery('updated', `updated_at:>='${isoSeconds(since)}'`, 'UPDATED_AT', collect, warnings, unreadable);
+      return { orders, unreadableDays: unreadableDays(unreadable), highWaterMark: mark(), complete: true, failure: null, warnings: [...warnings] };
     } catch (err) {
       if (err instanceof ShopifyRequestError && err.kind === 'auth') throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      return { orders, highWaterMark: mark(), complete: false, failure: reason, warnings: [...warnings] };
+      return { orders, unreadableDays: unreadableDays(unreadable), highWaterMark: mark(), complete: false, failure: reason, warnings: [...warnings] };
     }
   }
 

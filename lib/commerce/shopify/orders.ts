@@ -81,14 +81,19 @@ export const ordersPageSchema = z.object({
   }),
 });
 
-export type ParsedOrderNode = { ok: true; order: OrderInput } | { ok: false; id: string | null; issue: string };
+export type ParsedOrderNode =
+  | { ok: true; order: OrderInput }
+  /** `processedDay`: the UTC day of its processedAt when that much is readable, so the day can be read again. */
+  | { ok: false; id: string | null; processedDay: string | null; issue: string };
 
 /** Validates one node on its own so a single odd order is reported, not a whole page lost. */
 export function parseOrderNode(node: unknown): ParsedOrderNode {
   const parsed = orderNodeSchema.safeParse(node);
   if (!parsed.success) {
     const id = typeof node === 'object' && node !== null && 'id' in node ? String(node.id) : null;
-    return { ok: false, id, issue: z.prettifyError(parsed.error).replace(/\s+/g, ' ') };
+    const processedAt = dateTime.safeParse(typeof node === 'object' && node !== null && 'processedAt' in node ? node.processedAt : null);
+    const processedDay = processedAt.success ? processedAt.data.toISOString().slice(0, 10) : null;
+    return { ok: false, id, processedDay, issue: z.prettifyError(parsed.error).replace(/\s+/g, ' ') };
   }
   return { ok: true, order: mapOrderNode(parsed.data) };
 }

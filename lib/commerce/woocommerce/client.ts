@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OrderInput } from '@/lib/commerce/types';
+import { unreadableDays, unreadableFailure, type UnreadableOrder } from '@/lib/commerce/unreadable';
 import { mapWooOrder } from '@/lib/commerce/woocommerce/mapping';
 
 /** WooCommerce REST `wc/v3/orders` reader: window pulls by creation date, incremental by modification. */
@@ -34,7 +35,13 @@ export interface WooFetchResult {
   warnings: string[];
 }
 
+interface WooReadResult extends WooFetchResult {
+  unreadable: UnreadableOrder[];
+}
+
 export interface WooModifiedSinceResult extends WooFetchResult {
+  /** Creation days of orders that could not be read: read them again as whole days. */
+  unreadableDays: string[];
   /** Pass as `since` next time. */
   highWaterMark: Date;
 }
@@ -106,8 +113,8 @@ export function createWooCommerceClient(options: WooCommerceClientOptions) {
   }
 
   /** Reads every page; a failure part-way is reported with the orders read before it. */
-  async function readAll(params: Record<string, string>): Promise<WooFetchResult> {
-    const result: WooFetchResult = { orders: [], skippedByStatus: {}, complete: true, failure: null, warnings: [] };
+  async function readAll(params: Record<string, string>): Promise<WooReadResult> {
+    const result: WooReadResult = { orders: [], skippedByStatus: {}, complete: true, failure: null, warnings: [], unreadable: [] };
     const query = {
       ...params,
       dates_are_gmt: 'true',
@@ -124,7 +131,10 @@ export function createWooCommerceClient(options: WooCommerceClientOptions) {
           const mapped = mapWooOrder(json);
           if (mapped.kind === 'order') result.orders.push(mapped.order);
           else if (mapped.kind === 'skipped') result.skippedByStatus[mapped.status] = (result.skippedByStatus[mapped.status] ?? 0) + 1;
-          else result.warnings.push(`order ${mapped.id ?? '(no id)'} could not be read and was not imported: ${mapped.issue}`);
+          else {
+            result.unreadable.push({ id: mapped.id, day: mapped.createdDay });
+            result.warnings.push(`order ${mapped.id ?? '(no id)'} could not be read and was not imported: ${mapped.issue}`);
+          }
         }
         onProgress({ type: 'page', page, totalPages, orders: response.body.length });
         if (response.body.length === 0) break;
@@ -145,16 +155,19 @@ export function createWooCommerceClient(options: WooCommerceClientOptions) {
     if (!(window.from.getTime() < window.to.getTime())) {
       throw new RangeError(`empty order window: ${window.from.toISOString()} .. ${window.to.toISOString()}`);
     }
-    return readAll({
+    const { unreadable, ...result } = await readAll({
       after: wooDate(new Date(window.from.getTime() - EXCLUSIVE_BOUND_MS)),
       before: wooDate(window.to),
     });
+    // An order that could not be read is not imported: the window stays failed so the next sync reads it again.
+    const failure = unreadableFailure(unreadable);
+    return failure && result.complete ? { ...result, complete: false, failure } : result;
   }
 
   /** Orders modified at or after `since` (WooCommerce ≥ 5.8). */
   async function fetchOrdersModifiedSince(since: Date): Promise<WooModifiedSinceResult> {
     const startedAt = now().getTime();
-    const result = await readAll({ modified_after: wooDate(new Date(since.getTime() - EXCLUSIVE_BOUND_MS)) });
+    const { unreadable, ...result } = await readAll({ modified_after: wooDate(new Date(since.getTime() - EXCLUSIVE_BOUND_MS)) });
     // Sorted by id, not by modification: after a failure part-way the mark must not move.
     let newest = since.getTime();
     if (result.complete) {
@@ -163,7 +176,7 @@ export function createWooCommerceClient(options: WooCommerceClientOptions) {
     // An order modified while the pages were read may sit on a page already read: never move the
     // mark past the start of the read (less an allowance for clock skew).
     const highWaterMark = new Date(Math.max(since.getTime(), Math.min(newest, startedAt - INCREMENTAL_OVERLAP_MS)));
-    return { ...result, highWaterMark };
+    return { ...result, unreadableDays: unreadableDays(unreadable), highWaterMark };
   }
 
   return { fetchOrdersInWindow, fetchOrdersModifiedSince };

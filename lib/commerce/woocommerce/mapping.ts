@@ -39,13 +39,16 @@ const NOT_A_PURCHASE = new Set(['pending', 'failed', 'checkout-draft', 'draft', 
 export type WooOrderMapping =
   | { kind: 'order'; order: OrderInput }
   | { kind: 'skipped'; id: string; status: string; reason: string }
-  | { kind: 'invalid'; id: string | null; issue: string };
+  /** `createdDay`: the UTC day of date_created_gmt (what day windows filter on) when that much is readable. */
+  | { kind: 'invalid'; id: string | null; createdDay: string | null; issue: string };
 
 export function mapWooOrder(json: unknown): WooOrderMapping {
   const parsed = wooOrderSchema.safeParse(json);
   if (!parsed.success) {
     const id = typeof json === 'object' && json !== null && 'id' in json ? String(json.id) : null;
-    return { kind: 'invalid', id, issue: z.prettifyError(parsed.error).replace(/\s+/g, ' ') };
+    const created = gmtDate.safeParse(typeof json === 'object' && json !== null && 'date_created_gmt' in json ? json.date_created_gmt : null);
+    const createdDay = created.success && !Number.isNaN(created.data.getTime()) ? created.data.toISOString().slice(0, 10) : null;
+    return { kind: 'invalid', id, createdDay, issue: z.prettifyError(parsed.error).replace(/\s+/g, ' ') };
   }
   const order = parsed.data;
   const status = order.status.toLowerCase();
