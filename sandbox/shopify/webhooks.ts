@@ -4,7 +4,8 @@ import { z } from 'zod';
 /**
  * Delivers webhooks the way Shopify does: REST-shaped JSON signed with base64 HMAC-SHA256 over
  * the raw bytes, every X-Shopify-* header, one X-Shopify-Webhook-Id per delivery (kept on retries
- * and duplicates), retries after 5xx, timeouts (5 s) and network errors, duplicates, no ordering.
+ * and duplicates), retries after any non-2xx answer, timeouts (5 s) and network errors, duplicates,
+ * no ordering.
  */
 
 export interface WebhookDelivery {
@@ -22,8 +23,8 @@ export interface SendWebhooksOptions {
   duplicate?: number;
   /** Shuffle the sending order. */
   reorder?: boolean;
-  /** Extra attempts after a 5xx, a timeout or a network error. */
-  retryOn5xx?: number;
+  /** Extra attempts after a non-2xx answer, a timeout or a network error (Shopify makes 8, over 4 hours). */
+  retries?: number;
   retryDelayMs?: number;
   /** Shopify gives up on a delivery that is not answered within 5 s. */
   timeoutMs?: number;
@@ -50,7 +51,7 @@ export const webhookRequestSchema = z.object({
   orderDeliveries: z.array(z.object({ topic: z.string().min(1), orderId: z.number().int() })).min(1),
   duplicate: z.number().min(0).max(1).optional(),
   reorder: z.boolean().optional(),
-  retryOn5xx: z.number().int().min(0).max(8).optional(),
+  retries: z.number().int().min(0).max(8).optional(),
   retryDelayMs: z.number().int().min(0).optional(),
 });
 
@@ -92,7 +93,7 @@ export async function sendWebhooks(options: SendWebhooksOptions): Promise<Delive
 
 async function deliver(delivery: PreparedDelivery, options: SendWebhooksOptions): Promise<DeliveryReport> {
   const attempts: AttemptOutcome[] = [];
-  const maxAttempts = 1 + (options.retryOn5xx ?? 0);
+  const maxAttempts = 1 + (options.retries ?? 0);
   const headers = {
     'Content-Type': 'application/json',
     'User-Agent': 'Shopify-Captain-Hook',
@@ -120,17 +121,21 @@ async function deliver(delivery: PreparedDelivery, options: SendWebhooksOptions)
       outcome = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network_error';
     }
     attempts.push(outcome);
-    if (typeof outcome === 'number' && outcome < 500) break;
+    // Shopify retries every answer that is not 2xx (a 401 or 404 too), not only 5xx.
+    if (isSuccess(outcome)) break;
   }
-  const last = attempts.at(-1);
   return {
     topic: delivery.topic,
     webhookId: delivery.webhookId,
     eventId: delivery.eventId,
     duplicate: delivery.duplicate,
     attempts,
-    delivered: typeof last === 'number' && last >= 200 && last < 300,
+    delivered: isSuccess(attempts.at(-1)),
   };
+}
+
+function isSuccess(outcome: AttemptOutcome | undefined): boolean {
+  return typeof outcome === 'number' && outcome >= 200 && outcome < 300;
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -33,7 +33,7 @@ afterEach(async () => {
  * A minimal webhook endpoint the way Signalwatch should write one: verify the HMAC over the raw
  * bytes, deduplicate on X-Shopify-Webhook-Id, ignore the test notification.
  */
-async function startReceiver(behaviour: { failFirstAttemptOf?: Set<string>; slowFirstAttemptMs?: number } = {}): Promise<Receiver> {
+async function startReceiver(behaviour: { failFirstAttemptOf?: Map<string, number>; slowFirstAttemptMs?: number } = {}): Promise<Receiver> {
   const hits: ShopifyWebhookHeaders[] = [];
   const recorded = new Map<string, OrderInput>();
   const attemptsSeen = new Map<string, number>();
@@ -51,9 +51,8 @@ async function startReceiver(behaviour: { failFirstAttemptOf?: Set<string>; slow
     attemptsSeen.set(headers.webhookId, attempt);
     if (attempt === 1 && behaviour.slowFirstAttemptMs) await new Promise((r) => setTimeout(r, behaviour.slowFirstAttemptMs));
     const body: unknown = JSON.parse(raw.toString('utf8'));
-    if (attempt === 1 && behaviour.failFirstAttemptOf?.has(String((body as { id: unknown }).id))) {
-      return res.writeHead(503).end();
-    }
+    const firstAnswer = attempt === 1 ? behaviour.failFirstAttemptOf?.get(String((body as { id: unknown }).id)) : undefined;
+    if (firstAnswer) return res.writeHead(firstAnswer).end();
     if (!isShopifyTestNotification(body) && !recorded.has(headers.webhookId)) {
       recorded.set(headers.webhookId, mapWebhookOrder(body));
     }
@@ -101,7 +100,8 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
   it('signs, retries, duplicates and reorders like Shopify; the receiver keeps each delivery once', async () => {
     const shop = await shopWithOrders(10);
     const orders = shop.controls.orders();
-    const receiver = await startReceiver({ failFirstAttemptOf: new Set([String(orders[2]!.id), String(orders[5]!.id)]) });
+    // A 4xx is retried like a 5xx: Shopify retries every answer that is not 2xx.
+    const receiver = await startReceiver({ failFirstAttemptOf: new Map([[String(orders[2]!.id), 503], [String(orders[5]!.id), 409]]) });
 
     const reports = await sendWebhooks({
       targetUrl: receiver.url,
@@ -110,7 +110,7 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
       deliveries: orders.map((o, i) => ({ topic: ORDER_TOPICS[i % ORDER_TOPICS.length]!, payload: shop.controls.restPayloadFor(o.id) })),
       duplicate: 0.3,
       reorder: true,
-      retryOn5xx: 2,
+      retries: 2,
       retryDelayMs: 5,
     });
 
@@ -124,7 +124,7 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
 
     const retried = reports.filter((r) => !r.duplicate && r.attempts.length === 2);
     expect(retried).toHaveLength(2);
-    for (const r of retried) expect(r.attempts).toEqual([503, 200]);
+    expect(retried.map((r) => r.attempts).sort()).toEqual([[409, 200], [503, 200]]);
 
     // Each delivery is recorded once, whatever the retries and duplicates.
     expect(receiver.recorded.size).toBe(10);
@@ -146,7 +146,7 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
     expect(receiver.hits[0]!.triggeredAt).toBeInstanceOf(Date);
   });
 
-  it('is accepted with the previous secret and refused (without retry) with an unknown one', async () => {
+  it('is accepted with the previous secret; refused with an unknown one on every retry, never recorded', async () => {
     const shop = await shopWithOrders(1);
     const receiver = await startReceiver();
     const payload = shop.controls.restPayloadFor(shop.controls.orders()[0]!.id);
@@ -162,11 +162,12 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
       secret: 'forged',
       shopDomain: shop.shopDomain,
       deliveries: [{ topic: 'orders/paid', payload }],
-      retryOn5xx: 3,
+      retries: 3,
+      retryDelayMs: 5,
     });
 
     expect(previous).toMatchObject({ delivered: true, attempts: [200] });
-    expect(forged).toMatchObject({ delivered: false, attempts: [401] });
+    expect(forged).toMatchObject({ delivered: false, attempts: [401, 401, 401, 401] });
     expect(receiver.recorded.size).toBe(1);
   });
 
@@ -180,7 +181,7 @@ describe('fake Shopify webhook sender → a verifying receiver (real HTTP)', () 
       shopDomain: shop.shopDomain,
       deliveries: [{ topic: 'orders/create', payload: shop.controls.restPayloadFor(shop.controls.orders()[0]!.id) }],
       timeoutMs: 150,
-      retryOn5xx: 1,
+      retries: 1,
       retryDelayMs: 5,
     });
 
