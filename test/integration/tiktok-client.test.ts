@@ -101,11 +101,19 @@ describe('sendOnce', () => {
     ['an unknown token', () => request([purchase('a')], 'wrong'), 40105],
     ['an unknown pixel', () => ({ ...request([purchase('a')]), body: { ...body([purchase('a')]), event_source_id: 'CNOPE' } }), 40001],
     ['an invalid event', () => request([purchase('a', { event_time: T0 * 1000 })]), 40002],
-    ['an unhashed email', () => request([purchase('a', { user: { email: 'jane@example.com' } })]), 40062],
+    ['an invalid value', () => request([purchase('a', { properties: { currency: 'USD', value: 'ten' as unknown as number } })]), 40002],
   ])('classifies a refusal for %s as permanent with code %i and no retry', async (_name, makeRequest, code) => {
     const outcome = await client().sendOnce(makeRequest());
     expect(outcome).toMatchObject({ kind: 'permanent', code });
     expect(fake.controls.requestCounts().eventTrack).toBe(1);
+  });
+
+  it('sends hashed keys only: a raw email or phone is normalized and hashed on the way, and TikTok accepts it', async () => {
+    const raw = purchase('raw-pii', { user: { email: ' Jane@Example.com', phone: '+1 213 373 4253' } });
+    const outcome = await client().sendOnce(request([raw]));
+    expect(outcome.kind).toBe('ok');
+    expect(fake.controls.events({ eventId: 'raw-pii' })).toEqual([expect.objectContaining({ matchKeys: expect.arrayContaining(['email', 'phone']) })]);
+    expect(raw.user).toEqual({ email: ' Jane@Example.com', phone: '+1 213 373 4253' }); // the caller's body is left alone
   });
 
   it('classifies throttling (40100) as transient rate_limited', async () => {
@@ -198,13 +206,13 @@ describe('trackEvents', () => {
 describe('deliverBatch', () => {
   it('isolates one refused event by splitting and delivers the others', async () => {
     const data = events(10);
-    data[6] = purchase('order-6', { user: { email: 'jane@example.com' } });
+    data[6] = purchase('order-6', { properties: { currency: 'USD', value: 'ten' as unknown as number } });
     const results = await client().deliverBatch(request(data));
 
     expect(results.filter((result) => result.status === 'accepted').map((result) => result.index)).toEqual([
       0, 1, 2, 3, 4, 5, 7, 8, 9,
     ]);
-    expect(results[6]).toMatchObject({ index: 6, status: 'rejected', code: 40062, message: expect.stringContaining('PII not hashed') });
+    expect(results[6]).toMatchObject({ index: 6, status: 'rejected', code: 40002, message: expect.stringContaining('value') });
     expect(fake.controls.summary()).toMatchObject({ received: 9, counted: 9 });
     expect(fake.controls.events({ eventId: 'order-6' })).toEqual([]);
     // 10 → 5+5 → (5 ok) 3+2 → 2+1 … : a handful of requests, not one per event.
@@ -214,7 +222,7 @@ describe('deliverBatch', () => {
   it('isolates several refused events', async () => {
     const data = events(8);
     data[0] = purchase('order-0', { event_id: 7 as unknown as string, event_time: T0 * 1000 });
-    data[5] = purchase('order-5', { user: { phone: '+12133734253' } });
+    data[5] = purchase('order-5', { event: '' });
     const results = await client().deliverBatch(request(data));
     expect(results.map((result) => result.status)).toEqual([
       'rejected',
@@ -227,7 +235,7 @@ describe('deliverBatch', () => {
       'accepted',
     ]);
     expect(results[0]).toMatchObject({ code: 40002 });
-    expect(results[5]).toMatchObject({ code: 40062 });
+    expect(results[5]).toMatchObject({ code: 40002, message: expect.stringContaining('event') });
   });
 
   it('does not split a refusal about the token', async () => {
