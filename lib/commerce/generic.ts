@@ -79,9 +79,17 @@ export const genericOrderSchema = z.object({
   id: z.union([z.string().trim().min(1, 'id: required'), z.number().transform(String)]),
   name: optionalText,
   processed_at: date('processed_at'),
-  value: z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'value: not a number').transform(Number)]).pipe(
-    z.number().finite().nonnegative('value: must not be negative').max(1e11, 'value: too large'),
-  ),
+  // One transform rather than a union: zod reports a failed union as "Invalid input", not the reason.
+  value: z
+    .unknown()
+    .transform((v, ctx) => {
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+      const missing = v === undefined || v === null || v === '';
+      ctx.addIssue({ code: 'custom', message: missing ? 'value: required' : `value: ${JSON.stringify(v)} is not a number` });
+      return z.NEVER;
+    })
+    .pipe(z.number().finite().nonnegative('value: must not be negative').max(1e11, 'value: too large')),
   currency: z
     .string()
     .trim()
