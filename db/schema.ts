@@ -106,7 +106,7 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash), index('api_keys_store_idx').on(t.storeId)],
 );
 
-export const ATTRIBUTIONS = ['click_id', 'utm', 'referrer', 'platform_source', 'none', 'pending'] as const;
+export const ATTRIBUTIONS = ['click_id', 'utm', 'referrer', 'platform_source', 'none', 'pending', 'unknown'] as const;
 export type Attribution = (typeof ATTRIBUTIONS)[number];
 
 /** The truth set: one row per (store, platform order id), whatever path it came by. */

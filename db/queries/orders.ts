@@ -27,9 +27,11 @@ const col = (c: string) => sql.raw(`"orders"."${c}"`);
 const ex = (c: string) => sql.raw(`excluded."${c}"`);
 const newer = sql`(${col('platform_updated_at')} is null or ${ex('platform_updated_at')} is null or ${ex('platform_updated_at')} >= ${col('platform_updated_at')})`;
 // The Shopify pull is the one source that reads the customer journey (and the only one that says
-// `pending`): once it reads a ready journey without TikTok evidence, the stored `pending` becomes `none`.
+// `pending` or `unknown`): its answer without TikTok evidence replaces what it said before — a
+// ready journey turns `pending` into `none`, a withheld one into `unknown`, and a journey readable
+// again (protected-data access granted) turns `unknown` into `none`.
 const JOURNEY_SOURCE: NewOrderRow['source'] = 'shopify_pull';
-const pendingResolved = sql`(${col('attribution')} = 'pending' and ${ex('attribution')} = 'none' and ${ex('source')} = ${sql.raw(`'${JOURNEY_SOURCE}'`)})`;
+const pendingResolved = sql`(${col('attribution')} in ('pending', 'unknown') and ${ex('attribution')} in ('none', 'unknown') and ${ex('source')} = ${sql.raw(`'${JOURNEY_SOURCE}'`)})`;
 const takesNewAttribution = sql`(${attributionRank('excluded."attribution"')} > ${attributionRank('"orders"."attribution"')} or ${pendingResolved})`;
 
 /**

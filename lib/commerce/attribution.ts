@@ -4,7 +4,8 @@ import type { OrderInput, Visit } from '@/lib/commerce/types';
  * TikTok attribution of an order from its visits (reference: shopify-and-woocommerce.md,
  * "Deciding that an order is TikTok-attributable"). Pure: no I/O, no clock.
  */
-export type AttributionKind = 'click_id' | 'utm' | 'referrer' | 'platform_source' | 'none' | 'pending';
+/** `unknown`: the platform withheld the visits, so no evidence either way (not the same as `none`). */
+export type AttributionKind = 'click_id' | 'utm' | 'referrer' | 'platform_source' | 'none' | 'pending' | 'unknown';
 
 export interface Attribution {
   attribution: AttributionKind;
@@ -30,6 +31,7 @@ const STRENGTH: Record<AttributionKind, number> = {
   platform_source: 1,
   none: 0,
   pending: 0,
+  unknown: 0,
 };
 
 const NOTHING: Attribution = { attribution: 'none', visit: null, ttclid: null, utmSource: null, referrerHost: null };
@@ -38,7 +40,7 @@ const NOTHING: Attribution = { attribution: 'none', visit: null, ttclid: null, u
 const RELATIVE_BASE = 'https://relative.invalid';
 
 export function classifyAttribution(visits: OrderInput['visits']): Attribution {
-  if (visits === 'pending') return { ...NOTHING, attribution: 'pending' };
+  if (visits === 'pending' || visits === 'withheld') return { ...NOTHING, attribution: visits === 'pending' ? 'pending' : 'unknown' };
   const last = visits.last ? evidenceOf(visits.last) : null;
   const first = visits.first ? evidenceOf(visits.first) : null;
   // On equal strength the last visit wins: it is the one that led to the purchase.

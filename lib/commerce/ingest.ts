@@ -34,7 +34,7 @@ export function toOrderRow(store: Pick<Store, 'id' | 'phoneCountry'>, input: Ord
   const attribution = classifyAttribution(input.visits);
   const scope = classifyScope(input);
   const ua = input.userAgent ? parseUserAgent(input.userAgent) : null;
-  const firstVisitAt = input.visits === 'pending' ? null : (input.visits.first?.occurredAt ?? input.visits.last?.occurredAt ?? null);
+  const firstVisitAt = typeof input.visits === 'string' ? null : (input.visits.first?.occurredAt ?? input.visits.last?.occurredAt ?? null);
   const daysToConversion =
     input.daysToConversion ?? (firstVisitAt ? Math.max(0, Math.floor((input.processedAt.getTime() - firstVisitAt.getTime()) / DAY_MS)) : null);
   const emailSha256 = hashOrNull('email', input.email, store.phoneCountry);

@@ -36,8 +36,11 @@ export interface OrderInput {
   userAgent?: string | null;
   ttclid?: string | null;
   ttp?: string | null;
-  /** 'pending' while the platform has not finished the customer journey (Shopify ready=false). */
-  visits: { first?: Visit | null; last?: Visit | null } | 'pending';
+  /**
+   * 'pending' while the platform has not finished the customer journey (Shopify ready=false);
+   * 'withheld' when the platform refuses to show it (Shopify's protected customer data).
+   */
+  visits: { first?: Visit | null; last?: Visit | null } | 'pending' | 'withheld';
   daysToConversion?: number | null;
 }
 

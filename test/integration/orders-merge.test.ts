@@ -131,6 +131,29 @@ describe.each(testTargets())('order merge on %s', (target) => {
     });
   });
 
+  describe('withheld journey (protected customer data)', () => {
+    it('is unknown, not none; a webhook keeps it unknown; a readable journey later resolves it', async () => {
+      await pull(pulledOrder(105, 'withheld'));
+      expect(await order(105)).toMatchObject({ attribution: 'unknown', attributionVisit: null });
+      expect(await pendingAttributionDays(t.db, store.id)).toEqual([]); // nothing to re-read: Shopify will not show it
+      await sendWebhook(restOrder(105));
+      expect(await order(105)).toMatchObject({ attribution: 'unknown' });
+      // Access granted: the journey reads, without TikTok evidence.
+      await pull(pulledOrder(105, { first: null, last: { landingPage: '/products/x', source: 'google' } }));
+      expect(await order(105)).toMatchObject({ attribution: 'none' });
+    });
+
+    it('a pending journey that turns out withheld becomes unknown; real evidence replaces unknown', async () => {
+      await pull(pulledOrder(106, 'pending'));
+      await pull(pulledOrder(106, 'withheld'));
+      expect(await order(106)).toMatchObject({ attribution: 'unknown' });
+      await sendWebhook(restOrder(106, { landing_site: '/?ttclid=E.C.P.w1' }));
+      expect(await order(106)).toMatchObject({ attribution: 'click_id' });
+      await pull(pulledOrder(106, 'withheld'));
+      expect(await order(106)).toMatchObject({ attribution: 'click_id' });
+    });
+  });
+
   describe('TikTok Shop (marketplace) verdict', () => {
     const CONNECTOR = '5806573'; // an app id as source_name, like a TikTok Shop connector's
     const placeholder = { email: 'buyer123@scs.tiktokw.us', source_name: CONNECTOR, landing_site: null };

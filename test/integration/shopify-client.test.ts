@@ -210,7 +210,8 @@ describe('Shopify client against the fake Shopify (real HTTP)', () => {
     expect(result.failedDays).toEqual([]);
     expect(result.orders).toHaveLength(3);
     for (const order of result.orders) {
-      expect(order).toMatchObject({ email: null, phone: null, visits: { first: null, last: null } });
+      // The visits are unknown, not empty: "no TikTok evidence" would be a claim the data cannot make.
+      expect(order).toMatchObject({ email: null, phone: null, visits: 'withheld', ttclid: null });
     }
     expect(result.warnings.some((w) => w.startsWith('partial data') && w.includes('email'))).toBe(true);
   });

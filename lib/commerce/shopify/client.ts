@@ -145,8 +145,9 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         throw new ShopifyRequestError('rejected', `unexpected orders response: ${page.error.issues[0]?.message}`);
       }
       const orders: OrderInput[] = [];
-      for (const node of page.data.orders.nodes) {
-        const parsed = parseOrderNode(node);
+      const withheld = journeyWithheldNodes(result.errors);
+      for (const [index, node] of page.data.orders.nodes.entries()) {
+        const parsed = parseOrderNode(node, withheld === 'all' || withheld.has(index));
         if (parsed.ok) orders.push(parsed.order);
         else {
           unreadable.push({ id: parsed.id, day: parsed.processedDay });
@@ -267,4 +268,21 @@ function isoSeconds(date: Date): string {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
+}
+
+/**
+ * Which order nodes' customer journeys Shopify refused (protected customer data), from the paths of
+ * the response's errors: ['orders', 'nodes', i, 'customerJourneySummary', …]. An error about the
+ * journey without a node index covers every node.
+ */
+function journeyWithheldNodes(errors: readonly { path?: readonly (string | number)[] | null }[]): Set<number> | 'all' {
+  const nodes = new Set<number>();
+  for (const { path } of errors) {
+    const at = path?.indexOf('customerJourneySummary') ?? -1;
+    if (at < 0) continue;
+    const index = path![at - 1];
+    if (typeof index !== 'number') return 'all';
+    nodes.add(index);
+  }
+  return nodes;
 }

@@ -86,8 +86,11 @@ export type ParsedOrderNode =
   /** `processedDay`: the UTC day of its processedAt when that much is readable, so the day can be read again. */
   | { ok: false; id: string | null; processedDay: string | null; issue: string };
 
-/** Validates one node on its own so a single odd order is reported, not a whole page lost. */
-export function parseOrderNode(node: unknown): ParsedOrderNode {
+/**
+ * Validates one node on its own so a single odd order is reported, not a whole page lost.
+ * `journeyWithheld`: the response's errors say this node's visits were refused (protected customer data).
+ */
+export function parseOrderNode(node: unknown, journeyWithheld = false): ParsedOrderNode {
   const parsed = orderNodeSchema.safeParse(node);
   if (!parsed.success) {
     const id = typeof node === 'object' && node !== null && 'id' in node ? String(node.id) : null;
@@ -95,15 +98,17 @@ export function parseOrderNode(node: unknown): ParsedOrderNode {
     const processedDay = processedAt.success ? processedAt.data.toISOString().slice(0, 10) : null;
     return { ok: false, id, processedDay, issue: z.prettifyError(parsed.error).replace(/\s+/g, ' ') };
   }
-  return { ok: true, order: mapOrderNode(parsed.data) };
+  return { ok: true, order: mapOrderNode(parsed.data, journeyWithheld) };
 }
 
-function mapOrderNode(node: z.infer<typeof orderNodeSchema>): OrderInput {
+function mapOrderNode(node: z.infer<typeof orderNodeSchema>, journeyWithheld: boolean): OrderInput {
   const journey = node.customerJourneySummary;
   const visits: OrderInput['visits'] =
     journey?.ready === false
       ? 'pending'
-      : { first: mapVisit(journey?.firstVisit), last: mapVisit(journey?.lastVisit) };
+      : journeyWithheld && !journey?.firstVisit && !journey?.lastVisit
+        ? 'withheld'
+        : { first: mapVisit(journey?.firstVisit), last: mapVisit(journey?.lastVisit) };
   const attributes = clickIdsFromAttributes((node.customAttributes ?? []).map((a) => [a.key, a.value]));
   return {
     platformId: node.legacyResourceId,
@@ -126,7 +131,7 @@ function mapOrderNode(node: z.infer<typeof orderNodeSchema>): OrderInput {
     ttclid: attributes.ttclid ?? ttclidFromVisits(visits),
     ttp: attributes.ttp ?? null,
     visits,
-    daysToConversion: visits === 'pending' ? null : (journey?.daysToConversion ?? null),
+    daysToConversion: typeof visits === 'string' ? null : (journey?.daysToConversion ?? null),
   };
 }
 
@@ -167,6 +172,6 @@ export function clickIdsFromAttributes(pairs: [string, string | null | undefined
 }
 
 export function ttclidFromVisits(visits: OrderInput['visits']): string | null {
-  if (visits === 'pending') return null;
+  if (typeof visits === 'string') return null;
   return ttclidFromLandingPage(visits.last?.landingPage) ?? ttclidFromLandingPage(visits.first?.landingPage);
 }

@@ -115,7 +115,7 @@ describe('shoppers and browsers', () => {
         expect(d!.browser).toBe('Safari');
         expect(d!.browserVersion).toBeGreaterThanOrEqual(17);
         expect(o.journey.source).toBe('tiktok_shared');
-        expect(o.order.visits !== 'pending' && o.order.visits.first?.landingPage).not.toContain('ttclid');
+        expect(typeof o.order.visits !== 'string' && o.order.visits.first?.landingPage).not.toContain('ttclid');
       }
       if (o.journey?.source === 'tiktok_shared' && d?.browser === 'Safari' && d.browserVersion >= 17) expect(o.journey.ltpStripped).toBe(true);
       if (o.truth.weak.cookieTruncated) {
