@@ -19,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/helpers/leaked-databases.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

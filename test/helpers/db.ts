@@ -61,7 +61,8 @@ export async function createTestDatabase(target: TargetName): Promise<TestDataba
     return { ...handle, target, cleanup: () => handle.close() };
   }
   const base = adminUrl();
-  const name = `sw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  // The run's tag (test/helpers/leaked-databases.ts) lets the run check that it left nothing behind.
+  const name = `sw_test_${process.env.SW_TEST_RUN ?? 'untagged'}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();

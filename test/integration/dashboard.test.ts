@@ -40,7 +40,7 @@ describe.each(testTargets())('dashboard reads on %s', (target) => {
     reports.betaW1 = await save(t.db, 'beta', 'weekly', '2026-02-09', '2026-02-15', { ...healthy, orders: 60 });
     reports.deltaAdhoc = await save(t.db, 'delta', 'adhoc', '2026-02-01', '2026-02-20', { ...healthy, orders: 5 });
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => t?.cleanup());
 
   it('shows each store with its newest rolling-7 snapshot, else its newest weekly one', async () => {
     const { stores: glances } = await storesOverview(t.db);
