@@ -7,6 +7,7 @@ import { receiveShopifyWebhook } from '@/lib/commerce/webhook-intake';
 import { createStore, requireStore, setStoreSecret } from '@/lib/stores';
 import { readBody, sendError, sendJson } from '@/lib/http/node';
 import { sendWebhooks, startFakeShopify, type FakeShopify } from '@/sandbox/shopify';
+import { expectNoRawPii } from '../helpers/pii';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 
 process.env.SIGNALWATCH_SECRET ??= 'test-secret-test-secret-test-secret-0123';
@@ -160,5 +161,9 @@ describe.each(testTargets())('order sync against the fake Shopify on %s', (targe
     expect(await stored(brokenLater!.id)).toBe(true);
     // Nothing is left to re-read.
     expect((await syncTracked()).scopes).toEqual(['incremental']);
+  });
+
+  it('leaves no raw email or phone anywhere in the database after the syncs', async () => {
+    await expectNoRawPii(t.db, ['@example.com', '213 373 4253', '2133734253']);
   });
 });

@@ -5,6 +5,7 @@ import { selectRows } from '@/db/client';
 import { getOrder } from '@/db/queries/orders';
 import { receiveShopifyWebhook, webhookAuthCache } from '@/lib/commerce/webhook-intake';
 import { createStore, setStoreSecret, updateStoreSettings } from '@/lib/stores';
+import { expectNoRawPii } from '../helpers/pii';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 
 process.env.SIGNALWATCH_SECRET ??= 'test-secret-test-secret-test-secret-0123';
@@ -144,5 +145,9 @@ describe.each(testTargets())('Shopify webhook intake on %s', (target) => {
     // The retry with a payload that fits is processed, not a duplicate.
     expect(await send(order(12), 'secret-4', { id: 'too-large' })).toMatchObject({ status: 'processed' });
     expect(await deliveries('too-large')).toBe(1);
+  });
+
+  it('leaves no raw email or phone anywhere in the database after the deliveries', async () => {
+    await expectNoRawPii(t.db, ['shopper@example.com', '4155550123']);
   });
 });
