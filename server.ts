@@ -16,7 +16,7 @@ import { closeCollectRoutes, createCollectRoute } from '@/lib/ingest/collect';
 import { closeRelayRoutes, createRelay } from '@/lib/relay/relay';
 import { ADMIN_CLI_PATH, ADMIN_TOKEN_HEADER, type ForwardFrame } from '@/cli/forward';
 import { runCli } from '@/cli/run';
-import { startScheduler } from '@/jobs/worker';
+import { checkedCronOverrides, startScheduler } from '@/jobs/worker';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface StartedServer {
@@ -47,6 +47,8 @@ function adminCliRoute(adminToken: string | undefined): FastRoute {
 
 export async function startServer(opts: { dev?: boolean; port?: number; quiet?: boolean } = {}): Promise<StartedServer> {
   const config = env();
+  // A bad cron override stops the start here, before the data dir or the port is taken.
+  if (config.SIGNALWATCH_SCHEDULER === 'on') checkedCronOverrides();
   const dir = fileURLToPath(new URL('.', import.meta.url));
   const embedded = !config.DATABASE_URL;
   if (embedded) acquireDataDirLock(config.SIGNALWATCH_DATA_DIR, { role: 'server' });

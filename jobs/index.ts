@@ -13,10 +13,13 @@ export function findJob(name: string): JobDefinition | undefined {
 }
 
 /** SIGNALWATCH_CRON_<JOB_NAME> (e.g. SIGNALWATCH_CRON_ORDERS_SYNC='0,30 * * * *') overrides a job's cron. */
+/** The environment variable that overrides a job's cron: SIGNALWATCH_CRON_ORDERS_SYNC for orders-sync. */
+export const cronEnvName = (jobName: string) => `SIGNALWATCH_CRON_${jobName.toUpperCase().replace(/-/g, '_')}`;
+
 export function cronOverrides(source: Record<string, string | undefined> = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const job of JOBS) {
-    const value = source[`SIGNALWATCH_CRON_${job.name.toUpperCase().replace(/-/g, '_')}`];
+    const value = source[cronEnvName(job.name)];
     if (value?.trim()) out[job.name] = value.trim();
   }
   return out;
