@@ -2,7 +2,6 @@
  * `signalwatch orders`, `releases` and `import orders`: what the README documents, run in-process
  * (runCli + bufferIo) against a real database, and once through the real bin in a child process.
  */
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '@/cli/io';
 import { runCli } from '@/cli/run';
 import { receiveShopifyWebhook } from '@/lib/commerce/webhook-intake';
+import { startSignalwatch } from '../helpers/bin';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 
 process.env.SIGNALWATCH_SECRET ??= 'test-secret-test-secret-test-secret-0123';
 
-const REPO = new URL('../../', import.meta.url).pathname;
 const SETUP_TIMEOUT_MS = 180_000;
 
 /** The fields README/cli document for `orders --json`, in no particular order. */
@@ -319,20 +318,10 @@ describe('import orders and orders through the real bin', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  function bin(args: string[]) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(REPO, 'bin/signalwatch.js'), ...args], {
-        cwd: dataDir,
-        env: { ...process.env, SIGNALWATCH_DATA_DIR: dataDir, DATABASE_URL: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  async function bin(args: string[]) {
+    const p = startSignalwatch(args, { cwd: dataDir, env: { ...process.env, SIGNALWATCH_DATA_DIR: dataDir, DATABASE_URL: '' } });
+    const { code } = await p.exited;
+    return { code, stdout: p.stdout, stderr: p.stderr };
   }
 
   it('the process exits 1 when rows were rejected, 0 on a clean file; the orders are stored on disk', async () => {

@@ -2,7 +2,6 @@
  * `signalwatch sandbox tiktok|shopify`: the printed instructions really point a store at the fakes,
  * and the real command stays up until SIGINT/SIGTERM.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,11 +11,11 @@ import { pixelIdFor, startShopifySandbox, startTikTokSandbox, type RunningSandbo
 import { bufferIo } from '@/cli/io';
 import { runCli } from '@/cli/run';
 import { resetEnvCache } from '@/lib/config/env';
+import { startSignalwatch } from '../helpers/bin';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 
 process.env.SIGNALWATCH_SECRET ??= 'test-secret-test-secret-test-secret-0123';
 
-const REPO = new URL('../../', import.meta.url).pathname;
 
 /** Splits a printed shell command into words (single quotes only, as the instructions use). */
 const shellWords = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
@@ -125,30 +124,23 @@ describe('the sandbox commands in a real process', () => {
 
   /** Starts `signalwatch sandbox <kind>`, waits for its instructions, then sends `signal`. */
   async function runUntilSignal(args: string[], signal: NodeJS.Signals, probePath: string) {
-    const child = spawn(process.execPath, [join(REPO, 'bin/signalwatch.js'), 'sandbox', ...args], {
-      cwd: dataDir,
-      env: { ...process.env, SIGNALWATCH_DATA_DIR: dataDir, DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const p = startSignalwatch(['sandbox', ...args], { cwd: dataDir, env: { ...process.env, SIGNALWATCH_DATA_DIR: dataDir, DATABASE_URL: '' } });
+    const { child } = p;
     try {
       const started = Date.now();
-      while (!stdout.includes('Stop with Ctrl+C.')) {
-        if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}): ${stderr}`);
-        if (Date.now() - started > 45_000) throw new Error(`no instructions after 45 s; stderr: ${stderr}`);
+      while (!p.stdout.includes('Stop with Ctrl+C.')) {
+        if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}): ${p.stderr}`);
+        if (Date.now() - started > 45_000) throw new Error(`no instructions after 45 s; stderr: ${p.stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const url = /on (http:\/\/\S+)/.exec(stdout)![1]!;
+      const url = /on (http:\/\/\S+)/.exec(p.stdout)![1]!;
       const probe = await fetch(url + probePath);
       // Still serving after the instructions: the command did not return.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(child.exitCode).toBeNull();
       child.kill(signal);
-      return { code: await exited, stdout, stderr, probeStatus: probe.status };
+      const { code } = await p.exited;
+      return { code, stdout: p.stdout, stderr: p.stderr, probeStatus: probe.status };
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

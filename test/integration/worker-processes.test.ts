@@ -5,26 +5,22 @@
  * tick every second, so both workers race for the current minute's fire many times; every other
  * job is moved to a day far from today, so neither its cron nor its catch-up fires.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '@/db/client';
 import { listJobRuns } from '@/db/queries/job-runs';
-import { JOBS } from '@/jobs/index';
+import { cronEnvName, JOBS } from '@/jobs/index';
+import { startSignalwatch, type SignalwatchProcess } from '../helpers/bin';
 import { createTestDatabase, testTargets, type TestDatabase } from '../helpers/db';
 
-const REPO = new URL('../../', import.meta.url).pathname;
-const BIN = join(REPO, 'bin/signalwatch.js');
 const MINUTE = 60_000;
 const RACED_JOB = 'outbox-drain';
 /** How long both workers run side by side, ticking every second. */
 const RACE_MS = 3_000;
 
-const envName = (job: string) => `SIGNALWATCH_CRON_${job.toUpperCase().replace(/-/g, '_')}`;
 
 /**
  * 00:00 UTC on the day-of-month/month 15 days from now: its previous occurrence is almost a year
@@ -35,28 +31,8 @@ function farAwayCron(now = new Date()): string {
   return `0 0 ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
 }
 
-interface Worker {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  stdout: string;
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(env: NodeJS.ProcessEnv, cwd: string): Worker {
-  const child = spawn(process.execPath, [BIN, 'worker'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const w: Worker = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-    }),
-  };
-  child.stdout.on('data', (chunk: Buffer) => (w.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (w.stderr += chunk.toString()));
-  return w;
-}
+type Worker = SignalwatchProcess;
+const startWorker = (env: NodeJS.ProcessEnv, cwd: string): Worker => startSignalwatch(['worker'], { cwd, env });
 
 /** Resolves when the worker printed its start line (the scheduler is running); rejects if it exits first. */
 async function started(w: Worker, timeoutMs = 20_000): Promise<void> {
@@ -108,7 +84,7 @@ describe.skipIf(!testTargets().includes('postgres'))('two signalwatch worker pro
 
   it('each fire of a job ticking every second runs exactly once, claimed by one of the two processes', async () => {
     const far = farAwayCron();
-    const crons = Object.fromEntries(JOBS.map((j) => [envName(j.name), j.name === RACED_JOB ? '* * * * * *' : far]));
+    const crons = Object.fromEntries(JOBS.map((j) => [cronEnvName(j.name), j.name === RACED_JOB ? '* * * * * *' : far]));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...crons,
