@@ -62,6 +62,9 @@ const optionalDate = (what: string) =>
     .optional()
     .transform((v, ctx) => (v === undefined || v === null || v === '' ? null : instantOrIssue(v, what, ctx)));
 
+/** A plain decimal, as CSV files carry amounts. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 const flag = z
   .union([z.boolean(), z.string(), z.number(), z.null()])
   .optional()
@@ -84,7 +87,7 @@ export const genericOrderSchema = z.object({
     .unknown()
     .transform((v, ctx) => {
       if (typeof v === 'number') return v;
-      if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+      if (typeof v === 'string' && DECIMAL.test(v.trim())) return Number(v);
       const missing = v === undefined || v === null || v === '';
       ctx.addIssue({ code: 'custom', message: missing ? 'value: required' : `value: ${JSON.stringify(v)} is not a number` });
       return z.NEVER;
@@ -177,7 +180,6 @@ function fastOptionalDate(v: unknown): Fast<Date | null> {
   return v === undefined || v === null || v === '' ? null : fastDate(v);
 }
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 function fastValue(v: unknown): Fast<number> {
   const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v.trim()) ? Number(v.trim()) : NaN;

@@ -8,6 +8,7 @@ import { getStoreByShopDomain, type Store } from '@/db/queries/stores';
 import { recordWebhookDelivery, recordWebhookDeliveryWithOrders } from '@/db/queries/webhooks';
 import { insertRelease } from '@/db/queries/releases';
 import { getStoreSecret, onStoreChanged } from '@/lib/stores';
+import { TtlCache } from '@/lib/stores/cache';
 import { AppError } from '@/lib/http/errors';
 import { toOrderRow } from './ingest';
 import {
@@ -38,18 +39,13 @@ const REQUIRED = ['x-shopify-topic', 'x-shopify-hmac-sha256', 'x-shopify-shop-do
 // requests cannot turn into a query each). Unknown shop domains are remembered for 1 s only.
 const AUTH_TTL_MS = 30_000;
 const RELOAD_AFTER_MS = 1_000;
-const MAX_SHOPS = 10_000;
 
 interface ShopAuth {
   store: Store;
   secrets: string[];
 }
-interface AuthEntry {
-  auth: Promise<ShopAuth | null>;
-  loadedAt: number;
-}
 
-const authCaches = new WeakMap<Db, Map<string, AuthEntry>>();
+const authCaches = new WeakMap<Db, TtlCache<ShopAuth>>();
 let clock = () => Date.now();
 
 async function loadShopAuth(db: Db, shopDomain: string): Promise<ShopAuth | null> {
@@ -61,26 +57,13 @@ async function loadShopAuth(db: Db, shopDomain: string): Promise<ShopAuth | null
   return { store, secrets };
 }
 
-/** The cached entry; loaded afresh when there is none, it expired, or `reload` and it is over 1 s old. */
-async function shopAuth(db: Db, shopDomain: string, reload = false): Promise<ShopAuth | null> {
+function authCache(db: Db): TtlCache<ShopAuth> {
   let cache = authCaches.get(db);
-  if (!cache) authCaches.set(db, (cache = new Map()));
-  const hit = cache.get(shopDomain);
-  if (hit) {
-    const auth = await hit.auth;
-    const age = clock() - hit.loadedAt;
-    if (age < (auth ? AUTH_TTL_MS : RELOAD_AFTER_MS) && !(reload && age >= RELOAD_AFTER_MS)) return auth;
-    // Another request may have started a newer load meanwhile: share it.
-    const newer = cache.get(shopDomain);
-    if (newer && newer !== hit) return newer.auth;
+  if (!cache) {
+    cache = new TtlCache((domain) => loadShopAuth(db, domain), { ttlMs: AUTH_TTL_MS, negativeTtlMs: RELOAD_AFTER_MS, clock: () => clock() });
+    authCaches.set(db, cache);
   }
-  const entry: AuthEntry = { auth: loadShopAuth(db, shopDomain), loadedAt: clock() };
-  cache.delete(shopDomain);
-  cache.set(shopDomain, entry);
-  if (cache.size > MAX_SHOPS) cache.delete(cache.keys().next().value!);
-  // A failed load (database down) is not remembered.
-  entry.auth.catch(() => cache.get(shopDomain) === entry && cache.delete(shopDomain));
-  return entry.auth;
+  return cache;
 }
 
 /** For tests, and for code that changes stores or secrets in this process and wants it seen at once. */
@@ -98,9 +81,10 @@ export async function receiveShopifyWebhook(db: Db, headers: Headers, rawBody: B
   if (missing.length) throw new AppError('bad_request', `missing Shopify webhook header(s): ${missing.join(', ')}`);
   const h = readShopifyWebhookHeaders(headers);
   const domain = h.shopDomain.toLowerCase();
-  let auth = await shopAuth(db, domain);
+  const cache = authCache(db);
+  let auth = await cache.get(domain);
   // A signature the cached secrets do not verify may be signed with a secret set since: reload once.
-  if (auth && !verifyShopifyHmac(rawBody, h.hmac, auth.secrets)) auth = await shopAuth(db, domain, true);
+  if (auth && !verifyShopifyHmac(rawBody, h.hmac, auth.secrets) && cache.forgetIfOlderThan(domain, RELOAD_AFTER_MS)) auth = await cache.get(domain);
   if (!auth) throw new AppError('not_found', `no store has shop domain ${h.shopDomain}`);
   const { store, secrets } = auth;
   if (secrets.length === 0) throw new AppError('unauthorized', `store ${store.id} has no shopify_webhook_secret configured`);

@@ -35,7 +35,7 @@ import { readBody, type FastRoute } from '@/lib/http/node';
 import { fixEventsBody, lintEvent, type Fix } from '@/lib/identity';
 import { getStoreSecret, hashApiKey } from '@/lib/stores';
 import { isRequestLevelRefusal, MAX_EVENTS_PER_REQUEST, TIKTOK_CODE } from '@/lib/tiktok/client';
-import { TtlCache } from './cache';
+import { TtlCache } from '@/lib/stores/cache';
 import { recordServerEvents, type ObservationContext } from './observe';
 import type { LiveSettlement } from '@/db/queries/outbox';
 import { BatchWriter } from '@/lib/ingest/batch-writer';

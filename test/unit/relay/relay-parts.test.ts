@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { TtlCache } from '@/lib/relay/cache';
+import { TtlCache } from '@/lib/stores/cache';
 import { classifyTikTokResponse as classify } from '@/lib/tiktok/client';
 import { fixLabel, relayRequestId, sameSecret } from '@/lib/relay/relay';
 import { parseImportLine } from '@/lib/relay/import';
@@ -20,6 +20,20 @@ describe('TtlCache', () => {
     expect(load).toHaveBeenCalledTimes(3);
     now = 2000;
     expect(cache.get('known')).toBeInstanceOf(Promise);
+  });
+
+  it('forgets an entry on request only once it is old enough, so the next get reloads it', async () => {
+    let now = 0;
+    const load = vi.fn(async (k: string) => `${k}@${now}`);
+    const cache = new TtlCache<string>(load, { ttlMs: 30_000, clock: () => now });
+    await cache.get('shop');
+    now = 500;
+    expect(cache.forgetIfOlderThan('shop', 1000)).toBe(false);
+    expect(cache.get('shop')).toBe('shop@0');
+    now = 1000;
+    expect(cache.forgetIfOlderThan('shop', 1000)).toBe(true);
+    expect(await cache.get('shop')).toBe('shop@1000');
+    expect(cache.forgetIfOlderThan('never-loaded', 0)).toBe(false);
   });
 
   it('stays bounded and caches nothing with a zero TTL', async () => {

@@ -1,8 +1,9 @@
 /**
- * A small TTL cache for the relay's hot lookups (store by pixel code, decrypted Events API
- * token, ingest key → store). A hit is answered synchronously; concurrent misses for one key
- * share a single load. Misses (unknown keys) are cached for a shorter time, and the size is
- * bounded so a flood of made-up keys cannot grow memory.
+ * A small TTL cache for hot store lookups (the relay's store by pixel code, decrypted Events API
+ * token and ingest key → store; the webhook intake's store and secrets by shop domain). A hit is
+ * answered synchronously; concurrent misses for one key share a single load; a failed load is not
+ * remembered. Misses (unknown keys) are cached for a shorter time, and the size is bounded so a
+ * flood of made-up keys cannot grow memory.
  */
 export interface TtlCacheOptions {
   ttlMs: number;
@@ -13,7 +14,7 @@ export interface TtlCacheOptions {
 }
 
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V | null; exp: number }>();
+  private readonly entries = new Map<string, { value: V | null; exp: number; loadedAt: number }>();
   private readonly pending = new Map<string, Promise<V | null>>();
   private readonly ttl: number;
   private readonly negativeTtl: number;
@@ -40,7 +41,8 @@ export class TtlCache<V> {
           const value = loaded ?? null;
           if (this.ttl > 0) {
             this.entries.delete(key);
-            this.entries.set(key, { value, exp: this.clock() + (value === null ? this.negativeTtl : this.ttl) });
+            const now = this.clock();
+            this.entries.set(key, { value, exp: now + (value === null ? this.negativeTtl : this.ttl), loadedAt: now });
             if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
           }
           return value;
@@ -49,6 +51,14 @@ export class TtlCache<V> {
       this.pending.set(key, p);
     }
     return p;
+  }
+
+  /** Drops the entry if it was loaded at least `ms` ago, so the next get loads it afresh; true if dropped. */
+  forgetIfOlderThan(key: string, ms: number): boolean {
+    const hit = this.entries.get(key);
+    if (!hit || this.clock() - hit.loadedAt < ms) return false;
+    this.entries.delete(key);
+    return true;
   }
 
   clear(): void {
